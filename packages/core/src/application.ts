@@ -1,0 +1,148 @@
+import type { Clock } from './clock.js';
+import { Hub, type Outcome, type Routine } from './hub.js';
+import type { DieselLogger } from './logger.js';
+import { Loop } from './loop.js';
+import type { Service } from './service.js';
+import type { Token } from './tokens.js';
+
+export interface ApplicationOptions {
+  /** Where core's messages go (default: warnings and worse to stderr). `@diesel/log`'s `Logger` fits. */
+  logger?: DieselLogger;
+  /** Time source for `sleep` (default: the system clock; tests use `FakeClock`). */
+  clock?: Clock;
+}
+
+/**
+ * One program's services and loops, run by one hub.
+ * @example
+ * const app = new Application();
+ * app.addService(new Service(handleEcho, 8000));
+ * app.addLoop(new Loop(tick));
+ * await app.run(); // until app.halt()
+ */
+export class Application {
+  readonly hub: Hub;
+  readonly #loops: Loop[] = [];
+  readonly #services: Service[] = [];
+  #running = false;
+  #stopped: (() => void) | null = null;
+
+  constructor(options: ApplicationOptions = {}) {
+    this.hub = new Hub(options);
+  }
+
+  get logger(): DieselLogger {
+    return this.hub.logger;
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  get services(): readonly Service[] {
+    return this.#services;
+  }
+
+  /** Adds a loop; it starts with `run()`, or at once if the app is running. */
+  addLoop(loop: Loop): this {
+    if (!(loop instanceof Loop)) throw new TypeError('addLoop() takes a Loop: app.addLoop(new Loop(fn, ...args))');
+    this.#loops.push(loop);
+    if (this.#running) this.hub.spawnLoop(loop);
+    return this;
+  }
+
+  /** Adds a service; it listens with `run()`, or at once (errors logged) if the app is running. */
+  addService(service: Service): this {
+    this.#services.push(service);
+    if (this.#running) service.listen(this.hub).catch((error: unknown) => this.hub.logger.error(String(error)));
+    return this;
+  }
+
+  /**
+   * Listens on every service, starts every loop, and resolves when `halt()` is called.
+   * Rejects (after closing whatever did start) if a service cannot listen, with the
+   * address in the message.
+   */
+  async run(): Promise<void> {
+    if (this.#running) throw new Error('Application.run(): already running');
+    this.hub.reset();
+    this.#running = true;
+    const stopped = new Promise<void>((resolve) => (this.#stopped = resolve));
+    try {
+      for (const service of this.#services) await service.listen(this.hub);
+    } catch (error) {
+      await this.#shutdown();
+      throw error;
+    }
+    if (this.#running) {
+      for (const loop of this.#loops) this.hub.spawnLoop(loop);
+    }
+    await stopped;
+  }
+
+  /** Listens and starts loops, resolving once everything is up (for tests and embedding); `halt()` stops it. */
+  async start(): Promise<void> {
+    let failed: unknown = null;
+    const running = this.run().catch((error: unknown) => {
+      failed = error;
+    });
+    // run() awaits each listen; wait until it is past them or has failed.
+    while (failed === null && this.#running && !this.#servicesListening()) await new Promise((r) => setImmediate(r));
+    if (failed !== null) {
+      await running;
+      throw failed;
+    }
+  }
+
+  #servicesListening(): boolean {
+    return this.#services.every((service) => service.address !== null);
+  }
+
+  /**
+   * Stops the application: every routine's finally blocks run, every connection and
+   * listener is closed, and `run()` resolves once that is done.
+   */
+  halt(): void {
+    if (!this.#running) return;
+    void this.#shutdown();
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#running = false;
+    this.hub.halt();
+    await Promise.all(this.#services.map((service) => service.close()));
+    const stopped = this.#stopped;
+    this.#stopped = null;
+    stopped?.();
+  }
+}
+
+/**
+ * Runs one routine (or a single token, such as a `@call`) outside any Application and
+ * resolves with its result — the bridge from async code into diesel.
+ * @example
+ * const reply = await run(client.echo('hi'));
+ */
+export function run<T>(operation: Routine<T> | Token<T>, options: { hub?: Hub } = {}): Promise<T> {
+  const hub = options.hub ?? defaultHub();
+  const routine: Routine = isRoutine(operation) ? operation : single(operation);
+  return new Promise<T>((resolve, reject) => {
+    hub.spawn(routine, {
+      name: 'run',
+      onExit: (outcome: Outcome) => (outcome.ok ? resolve(outcome.value as T) : reject(outcome.error)),
+    });
+  });
+}
+
+let shared: Hub | null = null;
+function defaultHub(): Hub {
+  return (shared ??= new Hub());
+}
+
+function* single(token: unknown): Routine {
+  return yield token;
+}
+
+function isRoutine(value: unknown): value is Routine {
+  return typeof value === 'object' && value !== null && typeof (value as Routine).next === 'function' && typeof (value as Routine).throw === 'function';
+}

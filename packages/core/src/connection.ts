@@ -1,0 +1,294 @@
+import type { Duplex } from 'node:stream';
+import { ConnectionClosed, InvalidYield, SentinelNotFound, errorMessage } from './errors.js';
+import { InputBuffer } from './input-buffer.js';
+import { TokenKind, type BytesToken, type ReceiveToken, type UntilToken } from './tokens.js';
+
+/** Where a connection's peer is. */
+export interface RemoteAddress {
+  host: string;
+  port: number;
+  family: string;
+}
+
+/** Limits for one connection; each has a default that suits line protocols. */
+export interface ConnectionLimits {
+  /** Most bytes `until()` buffers looking for its sentinel (default 64 KiB). */
+  untilLimit?: number;
+  /** Reading pauses while this many unconsumed bytes are buffered (default 64 KiB), unless a pending `bytes(n)` needs more. */
+  inputHighWaterMark?: number;
+}
+
+export type SocketWait = UntilToken | BytesToken | ReceiveToken;
+
+/** The one routine reading a connection at a time is told through this interface. */
+export interface ReadWaiter {
+  readReady(): void;
+}
+
+/** Told when a write that could not be accepted at once has been. */
+export interface DrainWaiter {
+  drained(error: ConnectionClosed | null): void;
+}
+
+/** Returned by `tryRead` when the token cannot be satisfied from the buffer yet. */
+export const NOT_READY: unique symbol = Symbol('diesel.notReady');
+
+function ignore(): void {}
+
+export const DEFAULT_UNTIL_LIMIT = 64 * 1024;
+export const DEFAULT_INPUT_HIGH_WATER_MARK = 64 * 1024;
+
+/**
+ * A byte stream (a `net.Socket`, a TLS socket, an in-memory duplex) seen through tokens:
+ * received bytes collect in an input buffer that socket waits consume; writes report
+ * whether the stream accepted them. Reading pauses when the buffer is full and nobody
+ * is consuming, so a fast sender cannot grow memory without bound.
+ */
+export class Connection {
+  readonly remote: RemoteAddress;
+  readonly untilLimit: number;
+  readonly inputHighWaterMark: number;
+  #stream: Duplex;
+  #input = new InputBuffer();
+  #reader: ReadWaiter | null = null;
+  #need = 0;
+  #paused = false;
+  #peerEnded = false;
+  #closed = false;
+  #closeReason: string | null = null;
+  #closeCause: unknown = undefined;
+  #drainWaiters: DrainWaiter[] = [];
+  #untilScanFrom = 0;
+  #onData = (chunk: Buffer) => this.#received(chunk);
+  #onEnd = () => this.#peerEnd();
+  #onError = (err: Error) => this.#fail(err);
+  #onClose = () => this.#fail(null);
+  #onDrain = () => this.#drained();
+  /** Extra per-connection facts layers put here (TLS puts its session details). */
+  readonly details: Record<string, unknown> = {};
+
+  constructor(stream: Duplex, remote: RemoteAddress, limits: ConnectionLimits = {}) {
+    this.#stream = stream;
+    this.remote = remote;
+    this.untilLimit = limits.untilLimit ?? DEFAULT_UNTIL_LIMIT;
+    this.inputHighWaterMark = limits.inputHighWaterMark ?? DEFAULT_INPUT_HIGH_WATER_MARK;
+    this.#attach(stream);
+  }
+
+  /** The stream underneath; protocol layers (TLS) read it to wrap or replace it. */
+  get stream(): Duplex {
+    return this.#stream;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** True once the peer has sent FIN (no more input will arrive; writes may still work). */
+  get peerEnded(): boolean {
+    return this.#peerEnded;
+  }
+
+  /** Bytes received and not yet consumed. */
+  get bufferedLength(): number {
+    return this.#input.length;
+  }
+
+  #attach(stream: Duplex): void {
+    stream.on('data', this.#onData);
+    stream.on('end', this.#onEnd);
+    stream.on('error', this.#onError);
+    stream.on('close', this.#onClose);
+    stream.on('drain', this.#onDrain);
+  }
+
+  #detach(stream: Duplex): void {
+    stream.off('data', this.#onData);
+    stream.off('end', this.#onEnd);
+    stream.off('error', this.#onError);
+    stream.off('close', this.#onClose);
+    stream.off('drain', this.#onDrain);
+  }
+
+  /**
+   * Replaces the stream under this connection (STARTTLS). The caller gets the old stream
+   * and the bytes that were received but not consumed, which belong to the new layer
+   * (for STARTTLS: the start of the peer's handshake). The old stream is paused and
+   * detached first so no byte is delivered twice.
+   */
+  replaceStream(make: (old: Duplex, pending: Buffer) => Duplex): void {
+    if (this.#closed) throw new ConnectionClosed(this.#closeReason ?? 'connection closed');
+    const old = this.#stream;
+    old.pause();
+    this.#detach(old);
+    const pending = Buffer.from(this.#input.takeAll());
+    this.#untilScanFrom = 0;
+    this.#paused = false;
+    const next = make(old, pending);
+    this.#stream = next;
+    this.#attach(next);
+    next.resume();
+  }
+
+  /** Takes whatever the token asks for from the buffer, or returns NOT_READY. */
+  tryRead(token: SocketWait): string | Buffer | typeof NOT_READY {
+    const input = this.#input;
+    switch (token.kind) {
+      case TokenKind.Until: {
+        const sentinel = token.sentinel;
+        const at = input.indexOf(sentinel, this.#untilScanFrom);
+        if (at !== -1) {
+          this.#untilScanFrom = 0;
+          const value = input.takeString(at + sentinel.length, token.options.encoding ?? 'utf8');
+          this.#consumed();
+          return value;
+        }
+        const limit = token.options.limit ?? this.untilLimit;
+        if (input.length >= limit + sentinel.length) {
+          this.#untilScanFrom = 0;
+          throw new SentinelNotFound(token.text, limit);
+        }
+        // Next search starts where a sentinel could first begin in new data, so a long
+        // line arriving in many chunks is scanned once, not once per chunk.
+        this.#untilScanFrom = Math.max(0, input.length - sentinel.length + 1);
+        this.#need = limit + sentinel.length;
+        break;
+      }
+      case TokenKind.Bytes:
+        if (input.length >= token.count) {
+          const value = input.take(token.count);
+          this.#consumed();
+          return value;
+        }
+        this.#need = token.count;
+        break;
+      case TokenKind.Receive:
+        if (input.length > 0) {
+          const value = input.take(Math.min(token.max, input.length));
+          this.#consumed();
+          return value;
+        }
+        this.#need = 1;
+        break;
+      default:
+        throw new InvalidYield('not a socket wait');
+    }
+    if (this.#peerEnded || this.#closed) throw this.#closedError();
+    return NOT_READY;
+  }
+
+  /** Registers the routine to be told when more bytes arrive (or the peer leaves). */
+  waitReadable(reader: ReadWaiter): void {
+    this.#reader = reader;
+    if (this.#paused && this.#input.length < Math.max(this.inputHighWaterMark, this.#need)) {
+      this.#paused = false;
+      this.#stream.resume();
+    }
+  }
+
+  cancelRead(): void {
+    this.#reader = null;
+    this.#untilScanFrom = 0;
+    this.#need = 0;
+  }
+
+  /**
+   * Writes `data`. Returns true when the stream accepted it at once; false when the
+   * writer should wait (`waitDrain`). Throws ConnectionClosed when the peer is gone.
+   */
+  write(data: string | Uint8Array): boolean {
+    const stream = this.#stream;
+    if (this.#closed || stream.destroyed || stream.writableEnded) throw this.#closedError();
+    return stream.write(data);
+  }
+
+  /** Registers a writer to be told when the stream drains; throws ConnectionClosed if it never will. */
+  waitDrain(waiter: DrainWaiter): void {
+    if (this.#closed) throw this.#closedError();
+    this.#drainWaiters.push(waiter);
+  }
+
+  /**
+   * Half-closes our side once everything written has been sent. If the peer has not
+   * closed its side `lingerMs` later, the stream is destroyed, so a peer that never
+   * answers our FIN cannot hold the socket forever.
+   */
+  end(lingerMs = 30_000): void {
+    const stream = this.#stream;
+    if (stream.destroyed) return;
+    if (!stream.writableEnded) stream.end();
+    // Nobody reads any more, so let the peer's remaining bytes and FIN flow in and be dropped.
+    this.#detachReader();
+    const timer = setTimeout(() => stream.destroy(), lingerMs);
+    timer.unref();
+    stream.once('close', () => clearTimeout(timer));
+  }
+
+  #detachReader(): void {
+    this.#reader = null;
+    this.#stream.off('data', this.#onData);
+    this.#stream.on('data', ignore);
+    this.#stream.resume();
+  }
+
+  /** Closes now, dropping unsent data. */
+  destroy(error?: Error): void {
+    if (!this.#stream.destroyed) this.#stream.destroy(error);
+  }
+
+  #closedError(): ConnectionClosed {
+    const reason = this.#closeReason ?? (this.#peerEnded ? 'connection closed by peer' : 'connection closed');
+    return new ConnectionClosed(reason, Buffer.from(this.#input.takeAll()), this.#closeCause);
+  }
+
+  #received(chunk: Buffer): void {
+    this.#input.append(chunk);
+    if (this.#input.length >= Math.max(this.inputHighWaterMark, this.#need)) {
+      this.#paused = true;
+      this.#stream.pause();
+    }
+    const reader = this.#reader;
+    if (reader !== null) {
+      this.#reader = null;
+      reader.readReady();
+    }
+  }
+
+  #consumed(): void {
+    this.#need = 0;
+    if (this.#paused && this.#input.length < this.inputHighWaterMark) {
+      this.#paused = false;
+      this.#stream.resume();
+    }
+  }
+
+  #peerEnd(): void {
+    this.#peerEnded = true;
+    const reader = this.#reader;
+    if (reader !== null) {
+      this.#reader = null;
+      reader.readReady();
+    }
+  }
+
+  #fail(error: Error | null): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (error !== null) {
+      this.#closeReason = `connection lost: ${errorMessage(error)}`;
+      this.#closeCause = error;
+    }
+    const reader = this.#reader;
+    this.#reader = null;
+    if (reader !== null) reader.readReady();
+    this.#drained();
+  }
+
+  #drained(): void {
+    const waiters = this.#drainWaiters;
+    if (waiters.length === 0) return;
+    this.#drainWaiters = [];
+    const error = this.#closed ? this.#closedError() : null;
+    for (const waiter of waiters) waiter.drained(error);
+  }
+}

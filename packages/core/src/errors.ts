@@ -1,0 +1,75 @@
+/**
+ * Every error core throws is a `DieselError` with a stable `code`, so callers can
+ * branch on `err.code` instead of parsing messages.
+ */
+export class DieselError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * Thrown into a generator that waits on, or writes to, a connection whose peer went
+ * away (FIN, reset, or the socket was destroyed). Catch it to clean up; a connection
+ * handler that lets it escape simply ends, and that is not logged as an error.
+ */
+export class ConnectionClosed extends DieselError {
+  /** Bytes that had arrived but were not consumed when the connection closed. */
+  readonly buffered: Uint8Array;
+  constructor(reason = 'connection closed by peer', buffered: Uint8Array = new Uint8Array(0), cause?: unknown) {
+    super('DIESEL_ERR_CONNECTION_CLOSED', reason, cause === undefined ? undefined : { cause });
+    this.buffered = buffered;
+  }
+}
+
+/** A group (`yield [a, b]` / `first(a, b)`) that breaks a grouping rule. */
+export class InvalidGroup extends DieselError {
+  constructor(message: string) {
+    super('DIESEL_ERR_INVALID_GROUP', message);
+  }
+}
+
+/** `until(sentinel)` did not find the sentinel within its byte limit. */
+export class SentinelNotFound extends DieselError {
+  readonly limit: number;
+  constructor(sentinel: string, limit: number) {
+    super('DIESEL_ERR_SENTINEL_NOT_FOUND', `sentinel ${JSON.stringify(sentinel)} not found within ${limit} bytes`);
+    this.limit = limit;
+  }
+}
+
+/** A token was yielded where it cannot work (e.g. a socket wait with no connection). */
+export class InvalidYield extends DieselError {
+  constructor(message: string) {
+    super('DIESEL_ERR_INVALID_YIELD', message);
+  }
+}
+
+/** A Service could not listen (address in use, permission denied, ...). */
+export class ListenError extends DieselError {
+  constructor(address: string, cause: unknown) {
+    super('DIESEL_ERR_LISTEN', `cannot listen on ${address}: ${errorMessage(cause)}`, { cause });
+  }
+}
+
+/** `connect(host, port)` failed (refused, unreachable, timed out). */
+export class ConnectError extends DieselError {
+  constructor(address: string, cause: unknown) {
+    super('DIESEL_ERR_CONNECT', `cannot connect to ${address}: ${errorMessage(cause)}`, { cause });
+  }
+}
+
+/** The application was halted while this routine was suspended. */
+export class Halted extends DieselError {
+  constructor() {
+    super('DIESEL_ERR_HALTED', 'the application was halted');
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

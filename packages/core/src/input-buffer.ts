@@ -1,0 +1,76 @@
+/**
+ * Bytes received but not yet consumed. Data is never moved in place: consumed regions are
+ * handed out as views, so a view returned by `take` stays valid after later appends.
+ * The first chunk after the buffer drains is adopted without a copy, which makes the
+ * common case (one message per chunk) zero-copy.
+ */
+export class InputBuffer {
+  #buf: Buffer = Buffer.alloc(0);
+  #start = 0;
+  #end = 0;
+  #owned = false;
+
+  get length(): number {
+    return this.#end - this.#start;
+  }
+
+  append(chunk: Buffer): void {
+    const length = this.#end - this.#start;
+    if (length === 0) {
+      this.#buf = chunk;
+      this.#start = 0;
+      this.#end = chunk.length;
+      this.#owned = false;
+      return;
+    }
+    if (this.#owned && this.#buf.length - this.#end >= chunk.length) {
+      chunk.copy(this.#buf, this.#end);
+      this.#end += chunk.length;
+      return;
+    }
+    // Grow into a fresh buffer (never in place, see above); doubling keeps appends amortised O(1).
+    const next = Buffer.allocUnsafe(Math.max(length + chunk.length, length * 2, 4096));
+    this.#buf.copy(next, 0, this.#start, this.#end);
+    chunk.copy(next, length);
+    this.#buf = next;
+    this.#start = 0;
+    this.#end = length + chunk.length;
+    this.#owned = true;
+  }
+
+  /** Index (relative to the unread data) of `needle`, searching from `from`, or -1. */
+  indexOf(needle: Buffer, from: number): number {
+    return this.#buf.subarray(this.#start, this.#end).indexOf(needle, from);
+  }
+
+  /** Removes and returns the first `n` bytes as a view. */
+  take(n: number): Buffer {
+    const view = this.#buf.subarray(this.#start, this.#start + n);
+    this.#start += n;
+    if (this.#start === this.#end) {
+      this.#buf = EMPTY;
+      this.#start = this.#end = 0;
+      this.#owned = false;
+    }
+    return view;
+  }
+
+  /** Removes the first `n` bytes and decodes them. */
+  takeString(n: number, encoding: BufferEncoding): string {
+    const text = this.#buf.toString(encoding, this.#start, this.#start + n);
+    this.#start += n;
+    if (this.#start === this.#end) {
+      this.#buf = EMPTY;
+      this.#start = this.#end = 0;
+      this.#owned = false;
+    }
+    return text;
+  }
+
+  /** Removes and returns everything. */
+  takeAll(): Buffer {
+    return this.take(this.length);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);

@@ -1,0 +1,138 @@
+import net from 'node:net';
+import { Connection, type ConnectionLimits, type RemoteAddress } from './connection.js';
+import { ListenError } from './errors.js';
+import { providerHint, serviceLayer } from './extensions.js';
+import { type Hub, type Routine, describe, isDisconnect } from './hub.js';
+
+/** A connection handler: a generator function called with the peer's address, or an object with `handle`. */
+export type ConnectionHandler =
+  | ((remote: RemoteAddress) => Routine)
+  | { handle(remote: RemoteAddress): Routine };
+
+export interface ServiceOptions extends ConnectionLimits {
+  /** TCP port; 0 picks a free one (read it back from `service.port` once running). */
+  port: number;
+  /** Address to bind (default: all interfaces, as `net.Server.listen` does). */
+  host?: string;
+  backlog?: number;
+  /** Shown in log lines (default `service:<port>`). */
+  name?: string;
+  /** Seconds a closed-by-us connection may wait for the peer's FIN before it is destroyed (default 30). */
+  lingerTimeout?: number;
+}
+
+const CORE_OPTIONS = new Set(['port', 'host', 'backlog', 'name', 'lingerTimeout', 'untilLimit', 'inputHighWaterMark']);
+
+/**
+ * A TCP listener: one routine per accepted connection, running `handler(remote)` with
+ * socket tokens bound to that connection. A handler's uncaught error is logged and
+ * closes its own connection only.
+ * @example
+ * app.addService(new Service(handleEcho, { port: 8000 }));
+ */
+export class Service {
+  readonly options: ServiceOptions;
+  readonly #handler: (remote: RemoteAddress) => Routine;
+  #server: net.Server | null = null;
+  readonly #connections = new Set<Connection>();
+
+  constructor(handler: ConnectionHandler, options: number | ServiceOptions) {
+    const opts: ServiceOptions = typeof options === 'number' ? { port: options } : { ...options };
+    if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) {
+      throw new RangeError(`Service: port must be an integer from 0 to 65535, got ${String(opts.port)}`);
+    }
+    let wrapped = handler;
+    for (const [key, value] of Object.entries(opts)) {
+      if (CORE_OPTIONS.has(key) || value === undefined) continue;
+      const layer = serviceLayer(key);
+      if (layer === undefined) throw new TypeError(`Service: unknown option '${key}'${providerHint(key)}`);
+      wrapped = layer(wrapped, value);
+    }
+    this.options = opts;
+    this.#handler = typeof wrapped === 'function' ? wrapped : (remote) => wrapped.handle(remote);
+  }
+
+  /** The bound address while listening, else null. */
+  get address(): net.AddressInfo | null {
+    const address = this.#server?.address();
+    return address !== null && typeof address === 'object' ? address : null;
+  }
+
+  /** The bound port while listening (useful with port 0), else the configured port. */
+  get port(): number {
+    return this.address?.port ?? this.options.port;
+  }
+
+  get name(): string {
+    return this.options.name ?? `service:${this.options.port}`;
+  }
+
+  /** Connections currently open. */
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  /** @internal Application calls this from run(). */
+  async listen(hub: Hub): Promise<void> {
+    const server = net.createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: false });
+    server.on('connection', (socket) => this.#accept(hub, socket));
+    const where = `${this.options.host ?? '*'}:${this.options.port}`;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error): void => reject(new ListenError(where, error));
+      server.once('error', onError);
+      server.listen({ port: this.options.port, host: this.options.host, backlog: this.options.backlog }, () => {
+        server.off('error', onError);
+        resolve();
+      });
+    });
+    server.on('error', (error) => hub.logger.error(`${this.name}: ${describe(error)}`));
+    this.#server = server;
+    hub.logger.info(`${this.name} listening on ${this.address?.address ?? '?'}:${this.port}`);
+  }
+
+  #accept(hub: Hub, socket: net.Socket): void {
+    if (hub.halting) {
+      socket.destroy();
+      return;
+    }
+    const remote: RemoteAddress = {
+      host: socket.remoteAddress ?? 'unknown',
+      port: socket.remotePort ?? 0,
+      family: socket.remoteFamily ?? 'unknown',
+    };
+    const connection = new Connection(socket, remote, this.options);
+    this.#connections.add(connection);
+    socket.once('close', () => this.#connections.delete(connection));
+    let routine: Routine;
+    try {
+      routine = this.#handler(remote);
+    } catch (error) {
+      hub.logger.error(`${this.name}: handler for ${remote.host}:${remote.port} failed to start: ${describe(error)}`);
+      connection.destroy();
+      return;
+    }
+    hub.spawn(routine, {
+      connection,
+      name: `${this.name} ${remote.host}:${remote.port}`,
+      onExit: (outcome) => {
+        if (outcome.ok) {
+          connection.end((this.options.lingerTimeout ?? 30) * 1000);
+          return;
+        }
+        if (isDisconnect(outcome.error)) hub.logger.debug(`${this.name}: ${remote.host}:${remote.port} disconnected`);
+        else hub.logger.error(`${this.name}: handler for ${remote.host}:${remote.port} failed: ${describe(outcome.error)}`);
+        connection.destroy();
+      },
+    });
+  }
+
+  /** @internal Stops accepting and destroys every open connection. */
+  async close(): Promise<void> {
+    const server = this.#server;
+    this.#server = null;
+    for (const connection of this.#connections) connection.destroy();
+    this.#connections.clear();
+    if (server === null) return;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

@@ -1,0 +1,93 @@
+import { Duplex } from 'node:stream';
+
+/**
+ * Two connected in-memory streams: what one writes, the other reads. Ending one side
+ * ends the other's input, and destroying one closes both, like a socket pair.
+ */
+export function memoryPair(options: { highWaterMark?: number } = {}): [MemoryEnd, MemoryEnd] {
+  const a = new MemoryEnd(options.highWaterMark);
+  const b = new MemoryEnd(options.highWaterMark);
+  a.peer = b;
+  b.peer = a;
+  return [a, b];
+}
+
+export class MemoryEnd extends Duplex {
+  /** @internal */
+  peer: MemoryEnd | null = null;
+  #pendingWrite: (() => void) | null = null;
+
+  constructor(highWaterMark = 16 * 1024) {
+    super({ allowHalfOpen: true, highWaterMark });
+  }
+
+  override _read(): void {
+    // The peer's write waits for us to want more; release it.
+    const peer = this.peer;
+    const pending = peer === null ? null : peer.#pendingWrite;
+    if (peer !== null && pending !== null) {
+      peer.#pendingWrite = null;
+      pending();
+    }
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    const peer = this.peer;
+    if (peer === null || peer.destroyed) {
+      callback(new Error('memory pair: peer is closed'));
+      return;
+    }
+    if (peer.push(chunk)) callback();
+    else this.#pendingWrite = () => callback();
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.peer?.push(null);
+    callback();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    const peer = this.peer;
+    this.peer = null;
+    if (peer && !peer.destroyed) peer.destroy();
+    callback(error);
+  }
+
+  /** Reads until `text` has arrived; resolves with everything up to and including it. */
+  readUntil(text: string, encoding: BufferEncoding = 'utf8'): Promise<string> {
+    return readUntil(this, text, encoding);
+  }
+}
+
+/**
+ * Resolves with the stream's bytes up to and including `text`, leaving the rest unread
+ * (put back with `unshift`). Rejects if the stream ends first.
+ */
+export function readUntil(stream: Duplex, text: string, encoding: BufferEncoding = 'utf8'): Promise<string> {
+  const needle = Buffer.from(text, encoding);
+  return new Promise((resolve, reject) => {
+    let seen = Buffer.alloc(0);
+    const onData = (chunk: Buffer): void => {
+      seen = Buffer.concat([seen, chunk]);
+      const at = seen.indexOf(needle);
+      if (at === -1) return;
+      cleanup();
+      const rest = seen.subarray(at + needle.length);
+      if (rest.length > 0) stream.unshift(rest);
+      resolve(seen.subarray(0, at + needle.length).toString(encoding));
+    };
+    const onEnd = (): void => {
+      cleanup();
+      reject(new Error(`stream ended before ${JSON.stringify(text)}; got ${JSON.stringify(seen.toString(encoding))}`));
+    };
+    const cleanup = (): void => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('close', onEnd);
+      stream.pause();
+    };
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('close', onEnd);
+  });
+}

@@ -1,0 +1,56 @@
+import type { Routine } from '@diesel/core';
+import type { HttpHeaders } from './headers.js';
+
+/**
+ * The contract every part of @diesel/http builds on (server, router, static files,
+ * fetch adapter, WebSocket). Kept in one small file so the parts agree.
+ */
+
+/** A request as the server's handler sees it. */
+export interface HttpRequest {
+  readonly method: string;
+  /** The request target as sent (`/path?query`). */
+  readonly url: string;
+  /** `'1.1'` or `'1.0'`. */
+  readonly version: string;
+  readonly headers: HttpHeaders;
+  /**
+   * The whole body, read before the handler runs (bounded by the server's `maxBodySize`),
+   * or null when the handler was mounted with streaming request bodies.
+   */
+  readonly body: Buffer | null;
+  /** The peer address. */
+  readonly remote: { host: string; port: number };
+}
+
+/** A response body: bytes, text, or chunks streamed with backpressure. */
+export type HttpBody = string | Uint8Array | Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array> | null;
+
+/** What a handler returns; the server serialises it. */
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: HttpHeaders;
+  readonly body: HttpBody;
+}
+
+/**
+ * A handler that has taken the connection over (a WebSocket upgrade, CONNECT tunnel):
+ * it wrote its own bytes and used the connection with socket tokens; the server sends
+ * nothing more and closes the connection when the handler returns it.
+ */
+export class TakenOver {
+  static readonly instance = new TakenOver();
+  private constructor() {}
+}
+
+/** Returned by a handler that used the connection itself (see TakenOver). */
+export function takenOver(): TakenOver {
+  return TakenOver.instance;
+}
+
+/**
+ * An HTTP handler. It runs on the connection's own routine, so a generator handler may
+ * yield any token (sleep, wait, a @call on a client) — and socket tokens act on the
+ * client's connection, which is how an upgrade takes the connection over.
+ */
+export type HttpHandler = (request: HttpRequest) => HttpResponse | TakenOver | Routine<HttpResponse | TakenOver> | Promise<HttpResponse>;

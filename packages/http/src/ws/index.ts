@@ -1,0 +1,2 @@
+// WebSocket exports are added here (issue 5).
+export {};

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the real protocol peers the tests drive: curl, wrk, openssl, socat, ncat and a
+# headless Chromium. Debian/Ubuntu; needs root. Skips what is already there.
+set -euo pipefail
+need=()
+command -v curl >/dev/null || need+=(curl)
+command -v wrk >/dev/null || need+=(wrk)
+command -v openssl >/dev/null || need+=(openssl)
+command -v socat >/dev/null || need+=(socat)
+command -v ncat >/dev/null || need+=(ncat)
+command -v chromium >/dev/null || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+echo "peers: curl wrk openssl socat ncat chromium present"
