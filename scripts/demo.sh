@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 PNPM=(npx --yes pnpm@12.4.2)
 "${PNPM[@]}" install --frozen-lockfile
 "${PNPM[@]}" run build
-exec node packages/chat/dist/demo.js "$@"
+exec node docs/dist/docs/demo/main.js "$@"
