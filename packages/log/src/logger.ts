@@ -1,0 +1,253 @@
+import type { DieselLogger } from '@diesel/core';
+import { InvalidName } from './errors.js';
+import { formatJsonLine, levelTag, textTimestamp } from './format.js';
+import {
+  LEVEL_NAMES,
+  LOGLVL_CRITICAL,
+  LOGLVL_DEBUG,
+  LOGLVL_ERR,
+  LOGLVL_INFO,
+  LOGLVL_WARN,
+  toLevel,
+  type LevelName,
+  type LogLevel,
+} from './levels.js';
+import type { LogOutput } from './output.js';
+import { JSON_LINES, OutputSlot, RECORD, TEXT, type FailureCounter } from './output-slot.js';
+import type { LogRecord } from './record.js';
+
+/**
+ * A message, or a function that makes it. The function runs only if the level is
+ * enabled, so `log.debug(() => dump(state))` costs one comparison when debug is off.
+ * @example
+ * log.debug(() => `state: ${JSON.stringify(state)}`);
+ */
+export type LogMessage = string | (() => string);
+
+/**
+ * Options for `new Logger()`; every one has a default.
+ * @example
+ * const options: LoggerOptions = { verbosity: LOGLVL_INFO, outputs: [process.stdout, file] };
+ */
+export interface LoggerOptions {
+  /** The least severe level that is written (default `LOGLVL_WARN`: warnings and worse). */
+  verbosity?: LogLevel | LevelName;
+  /** One output or a list (default `process.stdout`). An empty list logs nowhere. */
+  outputs?: LogOutput | readonly LogOutput[];
+  /** Write JSON lines instead of diesel lines to plain `write(string)` outputs (default false). */
+  jsonLines?: boolean;
+  /** A name for this logger's own lines: `{name:info}` (default none: `{info}`). */
+  name?: string;
+  /** The time of a line, in epoch milliseconds (default `Date.now`; tests pin it). */
+  now?: () => number;
+  /**
+   * Called once per output, on its first failed write (default: one line on stderr).
+   * Later failures of that output are only counted (`logger.failedWrites`).
+   */
+  onOutputError?: (error: unknown, output: LogOutput, index: number) => void;
+}
+
+/** What a logger shares with its sub-loggers: outputs, clock, failure count. */
+interface Family extends FailureCounter {
+  readonly slots: readonly OutputSlot[];
+  readonly now: () => number;
+}
+
+/** Set by `getSublogger` around its `new Logger()`, so the constructor keeps a one-argument public signature. */
+let inheriting: Family | null = null;
+
+/**
+ * diesel's logger: lines like `[Sun Sep 20 19:55:22 2009] {http:info} GET /` to one or
+ * more outputs, filtered by a verbosity. It implements core's `DieselLogger`, so
+ * `new Application({ logger })` sends core's own messages (services listening, handler
+ * failures) through it. Logging never throws and never suspends: a call formats the line
+ * and hands it to each output's `write` synchronously, and a failing output is caught,
+ * reported once, and skipped (the others keep working).
+ * @example
+ * const logger = new Logger({ verbosity: LOGLVL_INFO, outputs: [process.stdout, fs.createWriteStream('app.log')] });
+ * const app = new Application({ logger });
+ * logger.info('starting');                        // [Sun Sep 20 19:55:22 2009] {info} starting
+ * const http = logger.getSublogger('http', LOGLVL_DEBUG);
+ * http.debug('GET / Host=localhost:8088');        // [...] {http:debug} GET / Host=localhost:8088
+ */
+export class Logger implements DieselLogger {
+  #verbosity: LogLevel;
+  readonly #name: string | null;
+  readonly #family: Family;
+  /** `{http:debug}` … `{http:critical}`, made once so a line costs one template. */
+  readonly #tags: readonly string[];
+  /** Whether any output wants text lines / JSON lines / records: formats only what is needed. */
+  readonly #wants: readonly [boolean, boolean, boolean];
+
+  constructor(options: LoggerOptions = {}) {
+    let family = inheriting;
+    inheriting = null;
+    this.#verbosity = toLevel(options.verbosity ?? LOGLVL_WARN);
+    this.#name = options.name === undefined ? null : checkName(options.name);
+    if (family === null) {
+      const outputs = options.outputs ?? process.stdout;
+      const list = (Array.isArray(outputs) ? outputs : [outputs]) as readonly LogOutput[];
+      const report = options.onOutputError ?? reportOnStderr;
+      const slots: OutputSlot[] = [];
+      family = { slots, now: options.now ?? Date.now, failedWrites: 0 };
+      for (const [index, output] of list.entries()) slots.push(new OutputSlot(output, index, options.jsonLines === true, family, report));
+    }
+    this.#family = family;
+    this.#tags = LEVEL_NAMES.map((_, level) => levelTag(level as LogLevel, this.#name));
+    this.#wants = [TEXT, JSON_LINES, RECORD].map((kind) => family.slots.some((slot) => slot.kind === kind)) as [boolean, boolean, boolean];
+  }
+
+  /** The least severe level written. Settable at run time: `log.verbosity = LOGLVL_DEBUG`. */
+  get verbosity(): LogLevel {
+    return this.#verbosity;
+  }
+
+  set verbosity(level: LogLevel | LevelName) {
+    this.#verbosity = toLevel(level);
+  }
+
+  /** The sub-logger name (`'http'`, `'http.client'`), or null for a root logger. */
+  get name(): string | null {
+    return this.#name;
+  }
+
+  /**
+   * Lines that an output failed to take, over this logger, its parent and its
+   * sub-loggers (they share outputs).
+   */
+  get failedWrites(): number {
+    return this.#family.failedWrites;
+  }
+
+  /**
+   * True if a line at `level` would be written: guard expensive work that a lazy
+   * message cannot cover.
+   * @example
+   * if (log.isEnabled(LOGLVL_DEBUG)) for (const c of connections) log.debug(describe(c));
+   */
+  isEnabled(level: LogLevel): boolean {
+    return level >= this.#verbosity;
+  }
+
+  /**
+   * A logger for one part of an application: same outputs, its own verbosity (default:
+   * this logger's current one), and lines tagged `{name:level}`. A sub-logger's own
+   * sub-loggers are named `parent.child`. Changing a sub-logger's verbosity leaves its
+   * parent alone, so one part can be made verbose by itself.
+   * @example
+   * const http = log.getSublogger('http', LOGLVL_INFO);
+   * http.info('GET / Host=localhost:8088'); // [Sun Sep 20 19:55:22 2009] {http:info} GET / Host=localhost:8088
+   * log.info('not shown');                  // the global log still writes warnings and worse only
+   */
+  getSublogger(name: string, verbosity: LogLevel | LevelName = this.#verbosity): Logger {
+    checkName(name);
+    const full = this.#name === null ? name : `${this.#name}.${name}`;
+    inheriting = this.#family;
+    try {
+      return new Logger({ verbosity, name: full });
+    } finally {
+      // Reset even if the constructor threw (a bad verbosity), so the next `new Logger()` starts a family of its own.
+      inheriting = null;
+    }
+  }
+
+  /**
+   * Writes `message` at `level` if `level >= verbosity`. Does not suspend, never throws.
+   * @example
+   * logger.log(LOGLVL_WARN, 'disk almost full');
+   */
+  log(level: LogLevel, message: LogMessage): void {
+    if (level >= this.#verbosity) this.#emit(toLevel(level), message);
+  }
+
+  /**
+   * Writes at `LOGLVL_DEBUG`. Does not suspend, never throws.
+   * @example
+   * log.debug(() => `buffer: ${buffer.toString('hex')}`); // the function runs only if debug is on
+   */
+  debug(message: LogMessage): void {
+    if (this.#verbosity <= LOGLVL_DEBUG) this.#emit(LOGLVL_DEBUG, message);
+  }
+
+  /**
+   * Writes at `LOGLVL_INFO`. Does not suspend, never throws.
+   * @example
+   * log.info(`listening on ${service.port}`);
+   */
+  info(message: LogMessage): void {
+    if (this.#verbosity <= LOGLVL_INFO) this.#emit(LOGLVL_INFO, message);
+  }
+
+  /**
+   * Writes at `LOGLVL_WARN`. Does not suspend, never throws.
+   * @example
+   * log.warn('client sent an oversized header; closing');
+   */
+  warn(message: LogMessage): void {
+    if (this.#verbosity <= LOGLVL_WARN) this.#emit(LOGLVL_WARN, message);
+  }
+
+  /**
+   * Writes at `LOGLVL_ERR`. Does not suspend, never throws.
+   * @example
+   * log.error(`upstream ${host}:${port} refused the connection`);
+   */
+  error(message: LogMessage): void {
+    if (this.#verbosity <= LOGLVL_ERR) this.#emit(LOGLVL_ERR, message);
+  }
+
+  /**
+   * Writes at `LOGLVL_CRITICAL`. Does not suspend, never throws.
+   * @example
+   * log.critical('CRAP!!!'); // [Sun Sep 20 19:55:22 2009] {critical} CRAP!!!
+   */
+  critical(message: LogMessage): void {
+    if (this.#verbosity <= LOGLVL_CRITICAL) this.#emit(LOGLVL_CRITICAL, message);
+  }
+
+  #emit(level: LogLevel, message: LogMessage): void {
+    const family = this.#family;
+    const text = typeof message === 'string' ? message : evaluate(message);
+    const time = family.now();
+    const wants = this.#wants;
+    // Each format is made at most once per call, and only if some output wants it.
+    const textLine = wants[TEXT] ? `[${textTimestamp(time)}] ${this.#tags[level]!} ${text}\n` : '';
+    const record: LogRecord | null = wants[JSON_LINES] || wants[RECORD] ? { time, level, name: this.#name, message: text } : null;
+    const jsonLine = wants[JSON_LINES] ? formatJsonLine(record!) : '';
+    for (const slot of family.slots) {
+      if (slot.kind === TEXT) slot.writeLine(textLine);
+      else if (slot.kind === JSON_LINES) slot.writeLine(jsonLine);
+      else slot.writeRecord(record!);
+    }
+  }
+}
+
+function evaluate(message: unknown): string {
+  if (typeof message === 'function') {
+    try {
+      return String(message());
+    } catch (error) {
+      return `(the message function threw: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)})`;
+    }
+  }
+  return String(message);
+}
+
+function checkName(name: string): string {
+  if (typeof name !== 'string' || name.length === 0 || /[{}:\r\n]/.test(name)) throw new InvalidName(name);
+  return name;
+}
+
+/** The default `onOutputError`: one diesel line on stderr. */
+function reportOnStderr(error: unknown, output: LogOutput, index: number): void {
+  const what = typeof output === 'object' && output !== null ? (output.constructor?.name ?? 'object') : typeof output;
+  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  try {
+    process.stderr.write(
+      `[${textTimestamp(Date.now())}] {log:error} output ${index} (${what}) failed: ${reason}; ` +
+        'its later failures are counted (logger.failedWrites), not reported\n',
+    );
+  } catch {
+    // stderr itself is gone: nothing more to do.
+  }
+}
