@@ -1,2 +1,22 @@
-// WebSocket exports are added here (issue 5).
-export {};
+// WebSocket (RFC 6455): the sans-I/O frame codec, the handshake checks, the socket shared by
+// both roles, the server-side upgrade handler and the client.
+export { CloseCode, WebSocketError, type WebSocketErrorCode } from './errors.js';
+export {
+  DEFAULT_MAX_MESSAGE_SIZE,
+  FrameParser,
+  MAX_CONTROL_PAYLOAD,
+  Opcode,
+  ParserState,
+  applyMask,
+  encodeClosePayload,
+  encodeFrame,
+  frameHeader,
+  isValidCloseCode,
+  type FrameOptions,
+  type FrameParserOptions,
+  type WebSocketEvent,
+} from './codec.js';
+export { acceptKey, checkUpgrade, originAllowed, type OriginPolicy, type UpgradeCheck, type UpgradeRequest } from './handshake.js';
+export { WebSocket, type WebSocketLimits, type WebSocketMessage, type WebSocketOptions } from './socket.js';
+export { websocket, type WebSocketHandler, type WebSocketServerOptions } from './websocket.js';
+export { WebSocketClient, type WebSocketClientOptions } from './client.js';

@@ -1,0 +1,155 @@
+import net from 'node:net';
+import { Application, Service, type Routine, until } from '@diesel/core';
+import { MemoryLogger } from '@diesel/core/testing';
+import { HttpHeaders, TakenOver, type HttpRequest, type HttpResponse } from '../../src/index.js';
+import { websocket, type WebSocketHandler, type WebSocketServerOptions } from '../../src/index.js';
+
+/**
+ * A running app serving `websocket(handler, options)` at `/ws`.
+ * TEMPORARY front: until @diesel/http's HttpServer and router land, a minimal request-head
+ * reader stands in for them.
+ */
+export interface WsServer {
+  app: Application;
+  port: number;
+  url: string;
+  logger: MemoryLogger;
+  stop(): Promise<void>;
+}
+
+export async function serveWs(handler: WebSocketHandler, options: WebSocketServerOptions = {}): Promise<WsServer> {
+  const endpoint = websocket(handler, options);
+  function* front(remote: { host: string; port: number }): Routine {
+    const head = yield* until('\r\n\r\n', { encoding: 'latin1' });
+    const [requestLine, ...lines] = head.slice(0, -4).split('\r\n');
+    const [method, url, proto] = requestLine!.split(' ');
+    const headers = new HttpHeaders();
+    for (const line of lines) {
+      const colon = line.indexOf(':');
+      headers.add(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+    }
+    const request: HttpRequest = { method: method!, url: url!, version: proto!.slice(5), headers, body: null, remote };
+    if (url !== '/ws') {
+      yield 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n';
+      return;
+    }
+    const result = (yield endpoint(request)) as HttpResponse | TakenOver;
+    if (result instanceof TakenOver) return;
+    const body = Buffer.from(String(result.body ?? ''));
+    let out = `HTTP/1.1 ${result.status} Status\r\n`;
+    for (const [name, value] of result.headers) out += `${name}: ${value}\r\n`;
+    yield `${out}Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
+    yield body;
+  }
+  const logger = new MemoryLogger();
+  const app = new Application({ logger });
+  const service = new Service(front, { port: 0, host: '127.0.0.1' });
+  app.addService(service);
+  await app.start();
+  const port = service.port;
+  return {
+    app,
+    port,
+    url: `ws://127.0.0.1:${port}/ws`,
+    logger,
+    async stop() {
+      app.halt();
+    },
+  };
+}
+
+/** A raw TCP client for protocol-violation cases: write bytes, read what comes back. */
+export class RawClient {
+  readonly socket: net.Socket;
+  #received = Buffer.alloc(0);
+  #waiters: (() => void)[] = [];
+  #ended = false;
+
+  private constructor(socket: net.Socket) {
+    this.socket = socket;
+    socket.on('data', (chunk: Buffer) => {
+      this.#received = Buffer.concat([this.#received, chunk]);
+      this.#wake();
+    });
+    const end = () => {
+      this.#ended = true;
+      this.#wake();
+    };
+    socket.on('end', end);
+    socket.on('close', end);
+    socket.on('error', end);
+  }
+
+  static connect(port: number): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+      socket.once('connect', () => resolve(new RawClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w();
+  }
+
+  write(data: string | Uint8Array): void {
+    this.socket.write(data);
+  }
+
+  /** Resolves with the bytes up to and including `text`, consuming them. */
+  async readUntil(text: string | Buffer): Promise<Buffer> {
+    const needle = typeof text === 'string' ? Buffer.from(text, 'latin1') : text;
+    for (;;) {
+      const at = this.#received.indexOf(needle);
+      if (at !== -1) {
+        const out = this.#received.subarray(0, at + needle.length);
+        this.#received = this.#received.subarray(at + needle.length);
+        return out;
+      }
+      if (this.#ended) throw new Error(`connection ended before ${JSON.stringify(needle.toString('latin1'))}; got ${JSON.stringify(this.#received.toString('latin1'))}`);
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+
+  /** Resolves with exactly `n` bytes. */
+  async read(n: number): Promise<Buffer> {
+    for (;;) {
+      if (this.#received.length >= n) {
+        const out = this.#received.subarray(0, n);
+        this.#received = this.#received.subarray(n);
+        return out;
+      }
+      if (this.#ended) throw new Error(`connection ended after ${this.#received.length} of ${n} bytes`);
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+
+  /** Resolves with everything once the server has closed the connection. */
+  async readToEnd(): Promise<Buffer> {
+    while (!this.#ended) await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    const out = this.#received;
+    this.#received = Buffer.alloc(0);
+    return out;
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** An opening handshake request for `/ws` with the given extra or replaced headers. */
+export function handshakeRequest(port: number, overrides: Record<string, string | null> = {}, requestLine = 'GET /ws HTTP/1.1'): string {
+  const headers: Record<string, string | null> = {
+    Host: `127.0.0.1:${port}`,
+    Upgrade: 'websocket',
+    Connection: 'Upgrade',
+    'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+    'Sec-WebSocket-Version': '13',
+    ...overrides,
+  };
+  let text = `${requestLine}\r\n`;
+  for (const [name, value] of Object.entries(headers)) if (value !== null) text += `${name}: ${value}\r\n`;
+  return `${text}\r\n`;
+}
