@@ -211,7 +211,9 @@ describe('WebSocketClient against a raw server that breaks the protocol', () => 
   async function rawServer(frames: Buffer, accept?: string): Promise<{ url: string; received: Promise<Buffer> }> {
     let resolveReceived!: (b: Buffer) => void;
     const received = new Promise<Buffer>((r) => (resolveReceived = r));
+    const sockets = new Set<net.Socket>();
     const server = net.createServer((socket) => {
+      sockets.add(socket);
       let data = Buffer.alloc(0);
       let upgraded = false;
       socket.on('data', (chunk: Buffer) => {
@@ -235,7 +237,9 @@ describe('WebSocketClient against a raw server that breaks the protocol', () => 
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    cleanups.push(() => server.closeAllConnections?.());
+    cleanups.push(() => {
+      for (const socket of sockets) socket.destroy();
+    });
     return { url: `ws://127.0.0.1:${(server.address() as net.AddressInfo).port}/`, received };
   }
 
