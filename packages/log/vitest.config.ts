@@ -1,5 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Examples import '@diesel/log' as users do; point that at src so tests need no build
+  // and examples and tests share one module instance (one global `log`).
+  resolve: { alias: { '@diesel/log': fileURLToPath(new URL('./src/index.ts', import.meta.url)) } },
   test: { include: ['test/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 30_000 },
 });
