@@ -1,13 +1,13 @@
 import net from 'node:net';
 import { Application, Service, type Routine, until } from '@diesel/core';
 import { MemoryLogger } from '@diesel/core/testing';
-import { HttpHeaders, TakenOver, type HttpRequest, type HttpResponse } from '../../src/index.js';
+import { HttpHeaders, type HttpRequest, type HttpResponse } from '../../src/index.js';
 import { websocket, type WebSocketHandler, type WebSocketServerOptions } from '../../src/index.js';
 
 /**
- * A running app serving `websocket(handler, options)` at `/ws`.
+ * A running app serving some routes on one port.
  * TEMPORARY front: until @diesel/http's HttpServer and router land, a minimal request-head
- * reader stands in for them.
+ * reader with exact-path routing stands in for them.
  */
 export interface WsServer {
   app: Application;
@@ -17,29 +17,35 @@ export interface WsServer {
   stop(): Promise<void>;
 }
 
-export async function serveWs(handler: WebSocketHandler, options: WebSocketServerOptions = {}): Promise<WsServer> {
-  const endpoint = websocket(handler, options);
+type AnyHandler = (request: HttpRequest) => unknown;
+
+export async function serveRoutes(routes: Record<string, AnyHandler>): Promise<WsServer> {
   function* front(remote: { host: string; port: number }): Routine {
-    const head = yield* until('\r\n\r\n', { encoding: 'latin1' });
-    const [requestLine, ...lines] = head.slice(0, -4).split('\r\n');
-    const [method, url, proto] = requestLine!.split(' ');
-    const headers = new HttpHeaders();
-    for (const line of lines) {
-      const colon = line.indexOf(':');
-      headers.add(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+    for (;;) {
+      const head = yield* until('\r\n\r\n', { encoding: 'latin1' });
+      const [requestLine, ...lines] = head.slice(0, -4).split('\r\n');
+      const [method, url, proto] = requestLine!.split(' ');
+      const headers = new HttpHeaders();
+      for (const line of lines) {
+        const colon = line.indexOf(':');
+        headers.add(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+      }
+      const request: HttpRequest = { method: method!, url: url!, version: proto!.slice(5), headers, body: null, remote };
+      const handler = routes[url!.split('?')[0]!];
+      if (handler === undefined) {
+        yield 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n';
+        continue;
+      }
+      let result = handler(request);
+      if (typeof result === 'object' && result !== null && typeof (result as Routine).next === 'function') result = yield result;
+      if (typeof result !== 'object' || result === null || !('status' in result)) return; // taken over
+      const response = result as HttpResponse;
+      const body = Buffer.from(String(response.body ?? ''));
+      let out = `HTTP/1.1 ${response.status} Status\r\n`;
+      for (const [name, value] of response.headers) out += `${name}: ${value}\r\n`;
+      yield `${out}Content-Length: ${body.length}\r\n\r\n`;
+      yield body;
     }
-    const request: HttpRequest = { method: method!, url: url!, version: proto!.slice(5), headers, body: null, remote };
-    if (url !== '/ws') {
-      yield 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n';
-      return;
-    }
-    const result = (yield endpoint(request)) as HttpResponse | TakenOver;
-    if (result instanceof TakenOver) return;
-    const body = Buffer.from(String(result.body ?? ''));
-    let out = `HTTP/1.1 ${result.status} Status\r\n`;
-    for (const [name, value] of result.headers) out += `${name}: ${value}\r\n`;
-    yield `${out}Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
-    yield body;
   }
   const logger = new MemoryLogger();
   const app = new Application({ logger });
@@ -56,6 +62,11 @@ export async function serveWs(handler: WebSocketHandler, options: WebSocketServe
       app.halt();
     },
   };
+}
+
+/** A running app serving `websocket(handler, options)` at `/ws`. */
+export function serveWs(handler: WebSocketHandler, options: WebSocketServerOptions = {}): Promise<WsServer> {
+  return serveRoutes({ '/ws': websocket(handler, options) });
 }
 
 /** A raw TCP client for protocol-violation cases: write bytes, read what comes back. */

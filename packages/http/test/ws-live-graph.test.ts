@@ -1,0 +1,71 @@
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { liveGraphRoutes } from '../examples/live-graph/live-graph.js';
+import { serveRoutes, type WsServer } from './ws/harness.js';
+import { WsPeer } from './ws/peer.js';
+
+/**
+ * The seed's demo in a real browser: headless Chromium opens the page, the page opens the
+ * WebSocket on the same port, and the graph fills in. The screenshot is kept as a test
+ * artifact (test-artifacts/live-graph.png).
+ */
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts');
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+let server: WsServer | null = null;
+afterEach(async () => {
+  await server?.stop();
+  server = null;
+});
+
+describe('live-graph example', () => {
+  it('serves the page and streams values in [0, 1) over the socket on the same port', async () => {
+    server = await serveRoutes(liveGraphRoutes('/graph', { interval: 0.01 }));
+    const page = await fetch(`http://127.0.0.1:${server.port}/graph`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('"/graph/ws"');
+    const peer = await WsPeer.open(`ws://127.0.0.1:${server.port}/graph/ws`, { origin: `http://127.0.0.1:${server.port}` });
+    try {
+      for (let i = 0; i < 5; i++) {
+        const v = Number(await peer.nextText());
+        expect(v).toBeGreaterThanOrEqual(0);
+        expect(v).toBeLessThan(1);
+      }
+    } finally {
+      peer.terminate();
+    }
+    await expect(WsPeer.open(`ws://127.0.0.1:${server.port}/graph/ws`, { origin: 'http://elsewhere.example' })).rejects.toThrow('403');
+  });
+
+  it('draws at least 20 points in headless Chromium, and saves a screenshot', async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`Chromium is needed for this test and was not found at ${CHROMIUM}: install it (sudo bash scripts/install-peers.sh) or set CHROMIUM_PATH`);
+    }
+    server = await serveRoutes(liveGraphRoutes('/graph', { interval: 0.05 }));
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 860, height: 440 } });
+      const response = await page.goto(`http://127.0.0.1:${server.port}/graph`);
+      expect(response?.status()).toBe(200);
+      await page.waitForFunction(() => Number((globalThis as { pointCount?: number }).pointCount ?? 0) >= 20, null, { timeout: 60_000, polling: 100 });
+      expect(Number(await page.getAttribute('body', 'data-points'))).toBeGreaterThanOrEqual(20);
+      expect(await page.textContent('#status')).toMatch(/^connected: \d+ points/);
+      mkdirSync(ARTIFACTS, { recursive: true });
+      const path = join(ARTIFACTS, 'live-graph.png');
+      const png = await page.screenshot({ path });
+      expect(png.subarray(0, 8)).toEqual(PNG_SIGNATURE);
+      expect(statSync(path).size).toBeGreaterThan(5_000);
+    } finally {
+      await browser.close();
+    }
+  });
+});
