@@ -17,7 +17,8 @@ export interface WsServer {
   stop(): Promise<void>;
 }
 
-type AnyHandler = (request: HttpRequest) => unknown;
+// `never`: handlers typed against the built package (examples) are accepted too.
+type AnyHandler = (request: never) => unknown;
 
 export async function serveRoutes(routes: Record<string, AnyHandler>): Promise<WsServer> {
   function* front(remote: { host: string; port: number }): Routine {
@@ -36,7 +37,7 @@ export async function serveRoutes(routes: Record<string, AnyHandler>): Promise<W
         yield 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n';
         continue;
       }
-      let result = handler(request);
+      let result = (handler as (request: HttpRequest) => unknown)(request);
       if (typeof result === 'object' && result !== null && typeof (result as Routine).next === 'function') result = yield result;
       if (typeof result !== 'object' || result === null || !('status' in result)) return; // taken over
       const response = result as HttpResponse;
