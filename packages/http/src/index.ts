@@ -1,3 +1,40 @@
 export { HttpHeaders } from './headers.js';
-export { TakenOver, takenOver, type HttpBody, type HttpHandler, type HttpRequest, type HttpResponse } from './types.js';
+export {
+  TakenOver,
+  takenOver,
+  type HttpBody,
+  type HttpBodyReader,
+  type HttpHandler,
+  type HttpRequest,
+  type HttpResponse,
+} from './types.js';
+export { HttpError, type HttpErrorCode } from './errors.js';
+export {
+  H1Parser,
+  WANT_EOF,
+  WANT_HEAD,
+  WANT_LINE,
+  WANT_NOTHING,
+  DEFAULT_MAX_CHUNK_LINE_SIZE,
+  DEFAULT_MAX_HEADERS,
+  DEFAULT_MAX_HEADER_SIZE,
+  DEFAULT_MAX_URL_LENGTH,
+  type BodyFraming,
+  type MessageHead,
+  type ParserEvent,
+  type ParserLimits,
+} from './h1/parser.js';
+export { STATUS_TEXT, chunkHeader, encodeChunk, headerSection, httpDate, lastChunk, requestHead, responseHead, statusLine } from './h1/serializer.js';
+export { httpResponse, isHttpResponse, textResponse, toHeaders, type HeadersInit } from './response.js';
+export { streamBody, streamsBody } from './stream-body.js';
+export {
+  HttpServer,
+  DEFAULT_HEADERS_TIMEOUT,
+  DEFAULT_KEEP_ALIVE_TIMEOUT,
+  DEFAULT_MAX_BODY_SIZE,
+  DEFAULT_MAX_DRAIN_SIZE,
+  DEFAULT_REQUEST_TIMEOUT,
+  type HttpServerOptions,
+} from './server.js';
+export { currentHub } from './current-hub.js';
 export * from './ws/index.js';

@@ -21,6 +21,32 @@ export interface HttpRequest {
   readonly body: Buffer | null;
   /** The peer address. */
   readonly remote: { host: string; port: number };
+  /**
+   * Path parameters a `router` matched: `:name` segments by name, and the rest of a
+   * `/prefix/*` pattern as `'*'`. Absent when no router was involved.
+   */
+  readonly params?: Readonly<Record<string, string>>;
+  /**
+   * The body as it arrives, for handlers mounted with `streamBody(handler)` (then `body`
+   * is null). Absent otherwise.
+   */
+  readonly bodyReader?: HttpBodyReader;
+}
+
+/**
+ * Reads a request body piece by piece, on the connection's routine, never past the end
+ * of the request (so the next pipelined request stays in the connection's buffer).
+ */
+export interface HttpBodyReader {
+  /**
+   * Suspends: until some body bytes arrive (at most `max`); returns them, or null once the
+   * body has ended. Throws `HttpError` (timeout, bad chunk) and `ConnectionClosed`.
+   */
+  read(max?: number): Routine<Buffer | null>;
+  /** True once the whole body has been read. */
+  readonly done: boolean;
+  /** Bytes read so far. */
+  readonly received: number;
 }
 
 /** A response body: bytes, text, or chunks streamed with backpressure. */

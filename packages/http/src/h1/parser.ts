@@ -392,7 +392,7 @@ export class H1Parser {
           while (i < end && TOKEN[buf[i]!] === 1) i++;
           if (i === end) break;
           if (buf[i] !== SP) this.#fail('DIESEL_ERR_HTTP_BAD_METHOD', 'expected a space after the method');
-          this.#method = this.#partial + buf.latin1Slice(mark, i);
+          this.#method = this.#partial + buf.toString('latin1', mark, i);
           this.#partial = '';
           if (this.#method.length === 0) this.#fail('DIESEL_ERR_HTTP_BAD_REQUEST_LINE', 'empty method');
           i++;
@@ -407,7 +407,7 @@ export class H1Parser {
           }
           if (i === end) break;
           const t = buf[i]!;
-          this.#url = this.#partial + buf.latin1Slice(mark, i);
+          this.#url = this.#partial + buf.toString('latin1', mark, i);
           this.#partial = '';
           if (this.#url.length === 0) this.#fail('DIESEL_ERR_HTTP_BAD_URL', 'empty request target');
           if (t === SP) {
@@ -431,7 +431,7 @@ export class H1Parser {
           while (i < end && buf[i]! >= 0x41 && buf[i]! <= 0x5a && i - mark < 5) i++;
           if (i === end) break;
           if (buf[i] !== SLASH) this.#fail(this.mode === 'request' ? 'DIESEL_ERR_HTTP_BAD_REQUEST_LINE' : 'DIESEL_ERR_HTTP_BAD_STATUS_LINE', 'expected HTTP/, RTSP/ or ICE/');
-          const protocol = this.#partial + buf.latin1Slice(mark, i);
+          const protocol = this.#partial + buf.toString('latin1', mark, i);
           this.#partial = '';
           if (protocol !== 'HTTP' && protocol !== 'RTSP' && protocol !== 'ICE') {
             this.#fail(this.mode === 'request' ? 'DIESEL_ERR_HTTP_BAD_REQUEST_LINE' : 'DIESEL_ERR_HTTP_BAD_STATUS_LINE', 'expected HTTP/, RTSP/ or ICE/');
@@ -500,7 +500,7 @@ export class H1Parser {
           if (i === end) break;
           const t = buf[i]!;
           if (t !== CR) this.#fail(t === LF ? 'DIESEL_ERR_HTTP_BARE_LF' : 'DIESEL_ERR_HTTP_BAD_STATUS_LINE', 'invalid byte in the reason phrase');
-          this.#reason = this.#partial + buf.latin1Slice(mark, i);
+          this.#reason = this.#partial + buf.toString('latin1', mark, i);
           this.#partial = '';
           mark = -1;
           i++;
@@ -529,7 +529,7 @@ export class H1Parser {
           if (i === end) break;
           const t = buf[i]!;
           if (t !== COLON) this.#fail('DIESEL_ERR_HTTP_BAD_HEADER', t === SP || t === HTAB ? 'whitespace before the colon of a header' : `invalid byte 0x${t.toString(16)} in a header name`);
-          this.#name = this.#partial + buf.latin1Slice(mark, i);
+          this.#name = this.#partial + buf.toString('latin1', mark, i);
           this.#partial = '';
           mark = -1;
           i++;
@@ -558,7 +558,7 @@ export class H1Parser {
             if (t === LF) this.#fail('DIESEL_ERR_HTTP_BARE_LF', 'bare LF in a header value');
             this.#fail('DIESEL_ERR_HTTP_BAD_HEADER', `invalid byte 0x${t.toString(16)} in a header value`);
           }
-          let value = this.#partial + buf.latin1Slice(mark, i);
+          let value = this.#partial + buf.toString('latin1', mark, i);
           this.#partial = '';
           mark = -1;
           // Trailing OWS is not part of the value (RFC 9110 §5.5).
@@ -712,7 +712,7 @@ export class H1Parser {
     this.#state = state;
     // Keep the token cut by the end of this chunk for the next one.
     if (mark !== -1 && (state === S.METHOD || state === S.TARGET || state === S.PROTOCOL || state === S.FIELD_NAME || state === S.VALUE || state === S.REASON)) {
-      this.#partial += buf.latin1Slice(mark, end);
+      this.#partial += buf.toString('latin1', mark, end);
     }
     if (headFrom !== -1 && (state < S.BODY_LENGTH || this.#inTrailers) && state !== S.MESSAGE_START && state !== S.LEADING_LF) {
       this.#countHead(end - headFrom);

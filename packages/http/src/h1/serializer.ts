@@ -91,7 +91,7 @@ export function encodeChunk(data: string | Uint8Array): Buffer {
   const body = typeof data === 'string' ? Buffer.from(data) : data;
   const head = chunkHeader(body.length);
   const out = Buffer.allocUnsafe(head.length + body.length + 2);
-  out.latin1Write(head, 0);
+  out.write(head, 0, 'latin1');
   out.set(body, head.length);
   out[out.length - 2] = 0x0d;
   out[out.length - 1] = 0x0a;

@@ -1,0 +1,48 @@
+import { HttpHeaders } from './headers.js';
+import type { HttpBody, HttpRequest, HttpResponse } from './types.js';
+
+/** Header fields as a handler may give them. */
+export type HeadersInit = HttpHeaders | Iterable<readonly [string, string]> | Record<string, string | number | readonly string[]>;
+
+/** Makes an `HttpHeaders` from any `HeadersInit` (the same object if it already is one). */
+export function toHeaders(init: HeadersInit | undefined): HttpHeaders {
+  if (init instanceof HttpHeaders) return init;
+  const headers = new HttpHeaders();
+  if (init === undefined) return headers;
+  if (Symbol.iterator in init) {
+    for (const [name, value] of init as Iterable<readonly [string, string]>) headers.add(name, value);
+  } else {
+    for (const [name, value] of Object.entries(init)) {
+      if (Array.isArray(value)) for (const v of value as readonly string[]) headers.add(name, v);
+      else headers.add(name, value as string | number);
+    }
+  }
+  return headers;
+}
+
+/**
+ * Builds the response a handler returns; the server does the wire work (status line,
+ * `Content-Length` or chunked framing, `Date`, `Connection`, nothing after a HEAD).
+ * The body may be text, bytes, or chunks (an iterable, async iterable or generator)
+ * streamed with backpressure. Suspends: no (it only builds a value).
+ * @example
+ * function* hello(req: HttpRequest) {
+ *   return httpResponse(req, 200, { 'Content-Type': 'text/plain' }, 'hello\n');
+ * }
+ */
+export function httpResponse(_request: HttpRequest | null, status: number, headers?: HeadersInit, body: HttpBody = null): HttpResponse {
+  if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`httpResponse: invalid status ${status}`);
+  return { status, headers: toHeaders(headers), body };
+}
+
+/** True for a value shaped like an `HttpResponse`. */
+export function isHttpResponse(value: unknown): value is HttpResponse {
+  return typeof value === 'object' && value !== null && typeof (value as HttpResponse).status === 'number' && (value as HttpResponse).headers instanceof HttpHeaders;
+}
+
+/** A plain-text response (`text/plain; charset=utf-8`). */
+export function textResponse(status: number, text: string, headers?: HeadersInit): HttpResponse {
+  const h = toHeaders(headers);
+  if (!h.has('content-type')) h.set('Content-Type', 'text/plain; charset=utf-8');
+  return { status, headers: h, body: text };
+}
