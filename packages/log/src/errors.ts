@@ -46,6 +46,23 @@ export class InvalidOutput extends LogError {
 }
 
 /**
+ * Reported (through `onOutputError`, never thrown) when a stream output has more than
+ * `maxPendingBytes` waiting to be written: the logger drops lines for that output until
+ * it catches up, instead of growing memory without bound.
+ * Code: `DIESEL_ERR_LOG_OUTPUT_BEHIND`.
+ * @example
+ * new Logger({ onOutputError: (error) => { if (error instanceof OutputBehind) alert(error.message); } });
+ */
+export class OutputBehind extends LogError {
+  /** The limit that was passed. */
+  readonly limit: number;
+  constructor(pending: number, limit: number) {
+    super('DIESEL_ERR_LOG_OUTPUT_BEHIND', `output has ${pending} bytes pending (more than maxPendingBytes = ${limit}); dropping lines until it catches up`);
+    this.limit = limit;
+  }
+}
+
+/**
  * A sub-logger name that is empty or holds characters that would break the
  * `{name:level}` tag (`{`, `}`, `:`, line breaks). Code: `DIESEL_ERR_LOG_INVALID_NAME`.
  * @example

@@ -1,5 +1,5 @@
 import type { DieselLogger } from '@diesel/core';
-import { InvalidName } from './errors.js';
+import { InvalidName, LogError } from './errors.js';
 import { formatJsonLine, levelTag, textTimestamp } from './format.js';
 import {
   LEVEL_NAMES,
@@ -41,11 +41,25 @@ export interface LoggerOptions {
   /** The time of a line, in epoch milliseconds (default `Date.now`; tests pin it). */
   now?: () => number;
   /**
-   * Called once per output, on its first failed write (default: one line on stderr).
+   * Bytes a stream output may have waiting (its `writableLength`) before the logger
+   * drops lines for it (default 8 MiB, `DEFAULT_MAX_PENDING_BYTES`). Logging never waits
+   * for a slow output; this bounds the memory it can take instead.
+   */
+  maxPendingBytes?: number;
+  /**
+   * Called once per output, on its first problem (a failed write, or falling more than
+   * `maxPendingBytes` behind) (default: one line on stderr).
    * Later failures of that output are only counted (`logger.failedWrites`).
    */
   onOutputError?: (error: unknown, output: LogOutput, index: number) => void;
 }
+
+/**
+ * The default `maxPendingBytes`: 8 MiB waiting in one stream output.
+ * @example
+ * new Logger({ outputs: socket, maxPendingBytes: DEFAULT_MAX_PENDING_BYTES / 8 });
+ */
+export const DEFAULT_MAX_PENDING_BYTES = 8 * 1024 * 1024;
 
 /** What a logger shares with its sub-loggers: outputs, clock, failure count. */
 interface Family extends FailureCounter {
@@ -89,8 +103,12 @@ export class Logger implements DieselLogger {
       const list = (Array.isArray(outputs) ? outputs : [outputs]) as readonly LogOutput[];
       const report = options.onOutputError ?? reportOnStderr;
       const slots: OutputSlot[] = [];
-      family = { slots, now: options.now ?? Date.now, failedWrites: 0 };
-      for (const [index, output] of list.entries()) slots.push(new OutputSlot(output, index, options.jsonLines === true, family, report));
+      const maxPending = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
+      if (!(maxPending >= 0)) throw new LogError('DIESEL_ERR_LOG_INVALID_OPTION', `Logger: maxPendingBytes must be a number >= 0, got ${String(maxPending)}`);
+      family = { slots, now: options.now ?? Date.now, failedWrites: 0, droppedLines: 0 };
+      for (const [index, output] of list.entries()) {
+        slots.push(new OutputSlot(output, index, options.jsonLines === true, maxPending, family, report));
+      }
     }
     this.#family = family;
     this.#tags = LEVEL_NAMES.map((_, level) => levelTag(level as LogLevel, this.#name));
@@ -117,6 +135,14 @@ export class Logger implements DieselLogger {
    */
   get failedWrites(): number {
     return this.#family.failedWrites;
+  }
+
+  /**
+   * Lines not handed to a stream output because it had more than `maxPendingBytes`
+   * waiting, over this logger's family.
+   */
+  get droppedLines(): number {
+    return this.#family.droppedLines;
   }
 
   /**
@@ -152,12 +178,15 @@ export class Logger implements DieselLogger {
   }
 
   /**
-   * Writes `message` at `level` if `level >= verbosity`. Does not suspend, never throws.
+   * Writes `message` at `level` if `level >= verbosity`. Does not suspend; throws only
+   * `InvalidLevel` for a level that is not one of the `LOGLVL_*` numbers (a programming
+   * error, caught at the first call whatever the verbosity).
    * @example
    * logger.log(LOGLVL_WARN, 'disk almost full');
    */
   log(level: LogLevel, message: LogMessage): void {
-    if (level >= this.#verbosity) this.#emit(toLevel(level), message);
+    const checked = toLevel(level);
+    if (checked >= this.#verbosity) this.#emit(checked, message);
   }
 
   /**
@@ -245,7 +274,7 @@ function reportOnStderr(error: unknown, output: LogOutput, index: number): void 
   try {
     process.stderr.write(
       `[${textTimestamp(Date.now())}] {log:error} output ${index} (${what}) failed: ${reason}; ` +
-        'its later failures are counted (logger.failedWrites), not reported\n',
+        'its later problems are counted (logger.failedWrites, logger.droppedLines), not reported\n',
     );
   } catch {
     // stderr itself is gone: nothing more to do.

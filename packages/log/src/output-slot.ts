@@ -6,15 +6,17 @@
  * - a `write` that throws, or returns a Promise that rejects, counts as one failed write;
  * - a stream that is destroyed or ended is not written to at all (writing would only make
  *   it emit 'error'); each line it misses counts as a failed write;
+ * - a stream with more than `maxPendingBytes` buffered (a reader slower than the logger)
+ *   is skipped until it drains; each line it misses counts as a dropped line, so a slow
+ *   output never grows memory without bound;
  * - a stream's 'error' event is listened for, so an EPIPE or a closed file never becomes
  *   an uncaught exception;
- * - the first failure of each output is reported (once) through `report`; the other
+ * - the first problem of each output is reported (once) through `report`; the other
  *   outputs keep getting every line.
  */
 import type { EventEmitter } from 'node:events';
-import { formatJsonLine } from './format.js';
 import { JsonLinesOutput, type LogOutput, type RecordOutput, type TextOutput } from './output.js';
-import { InvalidOutput, describeValue } from './errors.js';
+import { InvalidOutput, OutputBehind, describeValue } from './errors.js';
 import type { LogRecord } from './record.js';
 
 export const TEXT = 0;
@@ -28,11 +30,13 @@ export type OutputErrorReporter = (error: unknown, output: LogOutput, index: num
 /** Counts shared by a logger and its sub-loggers. */
 export interface FailureCounter {
   failedWrites: number;
+  droppedLines: number;
 }
 
 interface StreamState {
   destroyed?: boolean;
   writableEnded?: boolean;
+  writableLength?: number;
 }
 
 export class OutputSlot {
@@ -45,8 +49,18 @@ export class OutputSlot {
   #reported = false;
   #failures = 0;
 
-  constructor(output: LogOutput, index: number, jsonByDefault: boolean, counter: FailureCounter, report: OutputErrorReporter) {
+  readonly #maxPending: number;
+
+  constructor(
+    output: LogOutput,
+    index: number,
+    jsonByDefault: boolean,
+    maxPending: number,
+    counter: FailureCounter,
+    report: OutputErrorReporter,
+  ) {
     this.output = output;
+    this.#maxPending = maxPending;
     this.#index = index;
     this.#counter = counter;
     this.#report = report;
@@ -73,9 +87,15 @@ export class OutputSlot {
 
   /** Writes a formatted line (TEXT and JSON_LINES slots). Never throws. */
   writeLine(line: string): void {
-    const target = this.#target as TextOutput;
-    if (isClosed(target)) {
+    const target = this.#target as TextOutput & StreamState;
+    if (target.destroyed === true || target.writableEnded === true) {
       this.fail(new Error('output stream is closed'));
+      return;
+    }
+    const pending = target.writableLength;
+    if (pending !== undefined && pending > this.#maxPending) {
+      this.#counter.droppedLines++;
+      this.#tell(new OutputBehind(pending, this.#maxPending));
       return;
     }
     try {
@@ -94,15 +114,13 @@ export class OutputSlot {
     }
   }
 
-  /** Formats for this slot's kind and writes. Used where speed matters less. */
-  write(record: LogRecord, textLine: () => string): void {
-    if (this.kind === RECORD) this.writeRecord(record);
-    else this.writeLine(this.kind === TEXT ? textLine() : formatJsonLine(record));
-  }
-
   fail(error: unknown): void {
     this.#failures++;
     this.#counter.failedWrites++;
+    this.#tell(error);
+  }
+
+  #tell(error: unknown): void {
     if (this.#reported) return;
     this.#reported = true;
     try {
@@ -115,11 +133,6 @@ export class OutputSlot {
 
 function hasMethod<K extends string>(value: unknown, key: K): value is Record<K, (...args: never[]) => unknown> {
   return typeof value === 'object' && value !== null && typeof (value as Record<string, unknown>)[key] === 'function';
-}
-
-function isClosed(target: TextOutput): boolean {
-  const state = target as StreamState;
-  return state.destroyed === true || state.writableEnded === true;
 }
 
 function settle(result: unknown, slot: OutputSlot): void {

@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { Application, Service, untilEol } from '@diesel/core';
 import { readUntil } from '@diesel/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JsonLinesOutput, LOGLVL_INFO, Logger, type LogOutput } from '../src/index.js';
+import { DEFAULT_MAX_PENDING_BYTES, JsonLinesOutput, LOGLVL_INFO, Logger, OutputBehind, type LogOutput } from '../src/index.js';
 import { MemoryOutput, captureStderr, expectLines } from './helpers.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -53,7 +53,7 @@ describe('a failing output', () => {
       logger.warn('two');
     });
     expectLines(stderr, [
-      '[TS] {log:error} output 1 (Object) failed: Error: disk on fire; its later failures are counted (logger.failedWrites), not reported',
+      '[TS] {log:error} output 1 (Object) failed: Error: disk on fire; its later problems are counted (logger.failedWrites, logger.droppedLines), not reported',
     ]);
     expectLines(good.text, ['[TS] {warn} one', '[TS] {warn} two']);
   });
@@ -195,6 +195,44 @@ describe('a failing output', () => {
     expect(good.chunks.at(-1)).toMatch(/\{warn\} after close\n$/);
     expect(reports).toHaveLength(1);
     expect(logger.failedWrites).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a stream that falls more than maxPendingBytes behind is skipped until it drains: memory stays bounded', async () => {
+    let stalled = true;
+    let release = (): void => {};
+    const written: string[] = [];
+    const stuck = new Writable({
+      highWaterMark: 16,
+      write(chunk: Buffer, _encoding, callback) {
+        written.push(chunk.toString());
+        if (stalled) release = callback; // the reader is stalled until the test lets it go
+        else callback();
+      },
+    });
+    const good = new MemoryOutput();
+    const { reports, onOutputError } = recorder();
+    const logger = new Logger({ outputs: [stuck, good], maxPendingBytes: 1000, onOutputError });
+    const line = 'x'.repeat(100);
+    for (let i = 0; i < 50; i++) logger.warn(line);
+    expect(good.chunks).toHaveLength(50);
+    // ~130-byte lines: the stream holds about 1000 bytes plus one line, the rest is dropped.
+    expect(stuck.writableLength).toBeLessThan(1000 + 200);
+    expect(logger.droppedLines).toBeGreaterThan(35);
+    expect(logger.failedWrites).toBe(0);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.error).toBeInstanceOf(OutputBehind);
+    expect((reports[0]!.error as OutputBehind).code).toBe('DIESEL_ERR_LOG_OUTPUT_BEHIND');
+    // Let it drain; lines flow again.
+    const drained = new Promise<void>((resolve) => stuck.once('drain', () => resolve()));
+    stalled = false;
+    release();
+    await drained;
+    const dropped = logger.droppedLines;
+    logger.warn('after drain');
+    expect(logger.droppedLines).toBe(dropped);
+    expect(written.at(-1)).toMatch(/\{warn\} after drain\n$/);
+    expect(DEFAULT_MAX_PENDING_BYTES).toBe(8 * 1024 * 1024);
+    stuck.destroy();
   });
 
   it('never stops an Application: a handler error is still logged to the working output and the service keeps serving', async () => {

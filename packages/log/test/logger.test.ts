@@ -36,11 +36,17 @@ describe('Logger', () => {
     }
   });
 
-  it('log(level, message) filters the same way', () => {
+  it('log(level, message) filters the same way, and refuses a level that is not one', () => {
     const out = new MemoryOutput();
     const logger = new Logger({ verbosity: LOGLVL_ERR, outputs: out });
     for (const level of LEVELS) logger.log(level, `at ${level}`);
     expectLines(out.text, ['[TS] {error} at 3', '[TS] {critical} at 4']);
+    expect(() => logger.log(Number.NaN as LogLevel, 'x')).toThrow(/not a log level/);
+    expect(() => logger.log(-1 as LogLevel, 'x')).toThrow(/not a log level/);
+  });
+
+  it('rejects a negative maxPendingBytes', () => {
+    expect(() => new Logger({ maxPendingBytes: -1 })).toThrow(expect.objectContaining({ code: 'DIESEL_ERR_LOG_INVALID_OPTION' }));
   });
 
   it('writes the exact diesel line with the time from now()', () => {
