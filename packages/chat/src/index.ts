@@ -1,1 +1,19 @@
-export {};
+/**
+ * @diesel/chat — diesel's chat daemon: a line protocol over TCP and a browser page over
+ * WebSocket sharing one room, as a library and as the `diesel-chat` CLI.
+ */
+export { handleLine, whoLine } from './commands.js';
+export { ChatError, type ChatErrorCode } from './errors.js';
+export { chatPage } from './page.js';
+export {
+  ChatMember,
+  ChatRoom,
+  DEFAULT_MAX_BACKLOG,
+  DEFAULT_MAX_MESSAGE_LENGTH,
+  DEFAULT_MAX_NICK_LENGTH,
+  type ChatRoomOptions,
+} from './room.js';
+export { chatRoutes, type ChatRoutesOptions } from './routes.js';
+export { chatService, type ChatServiceOptions } from './service.js';
+export { DEFAULT_MAX_LINE_LENGTH, chatHandler, type ChatHandlerOptions } from './tcp.js';
+export { chatSocket } from './web-socket.js';

@@ -1,0 +1,28 @@
+import type { ChatMember } from './room.js';
+
+/**
+ * What a member's line means: `/who` lists the room, `/quit` leaves, any other text is
+ * said to the room (`//text` says `/text`). Shared by the TCP and WebSocket transports.
+ * Returns false when the member asked to quit. Suspends: no.
+ * @example
+ * if (!(yield* handleLine(me, line))) return;
+ */
+export function* handleLine(member: ChatMember, line: string): Generator<unknown, boolean, unknown> {
+  const text = line.trim();
+  if (text === '/quit') return false;
+  if (text === '/who') {
+    member.notice(whoLine(member));
+    return true;
+  }
+  if (text.startsWith('/') && !text.startsWith('//')) {
+    member.notice(`! unknown command ${text.split(/\s/, 1)[0]}; try /who or /quit`);
+    return true;
+  }
+  yield* member.say(text.startsWith('//') ? text.slice(1) : text);
+  return true;
+}
+
+/** `* in the room: alice, bob`. */
+export function whoLine(member: ChatMember): string {
+  return `* in the room: ${member.room.nicks.join(', ')}`;
+}
