@@ -93,6 +93,26 @@ describe('frame builder', () => {
     }
   });
 
+  it('masks like a byte-by-byte XOR at every length and every buffer alignment', () => {
+    const backing = Buffer.from(Array.from({ length: 200 }, (_, i) => (i * 7 + 3) & 0xff));
+    for (let offset = 0; offset < 4; offset++) {
+      for (let n = 0; n <= 120; n++) {
+        const data = backing.subarray(offset, offset + n);
+        const expected = Buffer.from(data.map((b, i) => b ^ MASK[i % 4]!));
+        expect(applyMask(data, MASK)).toEqual(expected);
+        const frame = encodeFrame(Opcode.BINARY, data, { mask: MASK });
+        expect(frame.subarray(frame.length - n)).toEqual(expected);
+      }
+    }
+    // A payload parsed from chunks that start at every phase of the mask and every alignment.
+    const payload = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 13) & 0xff));
+    const wire = encodeFrame(Opcode.BINARY, payload, { mask: MASK });
+    for (let at = 1; at < 40; at++) {
+      const chunks = [Buffer.concat([Buffer.alloc(at % 4), wire.subarray(0, at)]).subarray(at % 4), wire.subarray(at)];
+      expect(parseAll(chunks, server)).toEqual([{ type: 'binary', data: payload }]);
+    }
+  });
+
   it('builds close payloads and refuses codes that may not be sent', () => {
     expect(encodeClosePayload().length).toBe(0);
     expect(encodeClosePayload(1000, 'bye').toString('hex')).toBe('03e8627965');

@@ -354,20 +354,33 @@ function parseClose(payload: Buffer): WebSocketEvent {
 
 /** XORs `length` bytes of `source` (from 0) into `target` at `offset`, continuing the mask at `offset % 4`. */
 function unmaskInto(source: Buffer, length: number, target: Buffer, offset: number, mask: Buffer): void {
-  const m0 = mask[0]!, m1 = mask[1]!, m2 = mask[2]!, m3 = mask[3]!;
-  const shift = offset & 3;
-  let i = 0;
-  // Bring the mask phase to 0, then do four bytes a step.
-  for (; i < length && ((offset + i) & 3) !== 0; i++) target[offset + i] = source[i]! ^ mask[(shift + i) & 3]!;
-  const end4 = i + ((length - i) & ~3);
-  for (; i < end4; i += 4) {
-    const t = offset + i;
-    target[t] = source[i]! ^ m0;
-    target[t + 1] = source[i + 1]! ^ m1;
-    target[t + 2] = source[i + 2]! ^ m2;
-    target[t + 3] = source[i + 3]! ^ m3;
+  source.copy(target, offset, 0, length);
+  xorInPlace(target, offset, offset + length, mask, offset & 3);
+}
+
+const WORD_MIN = 32;
+const rotated = new Uint8Array(4);
+const rotatedWord = new Uint32Array(rotated.buffer);
+
+/**
+ * XORs `buffer[start, end)` with the mask, the byte at `start` taking mask byte `phase`.
+ * The aligned middle goes four bytes at a time through a Uint32Array view (memory order,
+ * so the mask word is built the same way and endianness does not matter).
+ */
+function xorInPlace(buffer: Buffer, start: number, end: number, mask: Buffer, phase: number): void {
+  let i = start;
+  if (end - start >= WORD_MIN) {
+    const base = buffer.byteOffset;
+    for (; ((base + i) & 3) !== 0; i++) buffer[i] = buffer[i]! ^ mask[(phase + i - start) & 3]!;
+    const k = (phase + i - start) & 3;
+    for (let j = 0; j < 4; j++) rotated[j] = mask[(k + j) & 3]!;
+    const m = rotatedWord[0]!;
+    const count = (end - i) >>> 2;
+    const words = new Uint32Array(buffer.buffer, base + i, count);
+    for (let w = 0; w < count; w++) words[w] = words[w]! ^ m;
+    i += count * 4;
   }
-  for (; i < length; i++) target[offset + i] = source[i]! ^ mask[(offset + i) & 3]!;
+  for (; i < end; i++) buffer[i] = buffer[i]! ^ mask[(phase + i - start) & 3]!;
 }
 
 /**

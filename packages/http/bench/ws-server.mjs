@@ -1,0 +1,49 @@
+// One echo server for bench/ws.mjs, in its own process: `node bench/ws-server.mjs diesel|ws`.
+// Tells its parent (IPC) the port it listens on, and answers 'memory' with its peak RSS.
+import { Application, Service, until } from '@diesel/core';
+import * as http from '../dist/index.js';
+import { WebSocketServer } from 'ws';
+
+const kind = process.argv[2];
+const MAX = 80 * 1024 * 1024; // room for the 64 MiB message
+
+function* echo(ws) {
+  for (let m = yield* ws.wait(); m !== null; m = yield* ws.wait()) yield* ws.send(m);
+}
+
+async function diesel() {
+  const endpoint = http.websocket(echo, { maxMessageSize: MAX, origins: '*' });
+  let handler;
+  if (typeof http.HttpServer === 'function' && typeof http.router === 'function') {
+    handler = new http.HttpServer(http.router({ '/': endpoint }));
+  } else {
+    // Until the HTTP server lands: read the request head and hand it to the endpoint.
+    handler = function* front(remote) {
+      const head = yield* until('\r\n\r\n', { encoding: 'latin1' });
+      const [line, ...rest] = head.slice(0, -4).split('\r\n');
+      const [method, url, proto] = line.split(' ');
+      const headers = new http.HttpHeaders(rest.map((l) => [l.slice(0, l.indexOf(':')).trim(), l.slice(l.indexOf(':') + 1).trim()]));
+      yield endpoint({ method, url, version: proto.slice(5), headers, body: null, remote });
+    };
+  }
+  const app = new Application();
+  const service = new Service(handler, { port: 0, host: '127.0.0.1' });
+  app.addService(service);
+  await app.start();
+  return service.port;
+}
+
+async function ws() {
+  const server = new WebSocketServer({ port: 0, host: '127.0.0.1', maxPayload: MAX, perMessageDeflate: false });
+  server.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary })));
+  await new Promise((resolve) => server.once('listening', resolve));
+  return server.address().port;
+}
+
+const port = kind === 'diesel' ? await diesel() : kind === 'ws' ? await ws() : null;
+if (port === null) throw new Error(`usage: ws-server.mjs diesel|ws, got ${kind}`);
+process.on('message', (message) => {
+  if (message === 'memory') process.send({ maxRss: process.resourceUsage().maxRSS * 1024, rss: process.memoryUsage().rss });
+});
+process.on('disconnect', () => process.exit(0));
+process.send({ port });
