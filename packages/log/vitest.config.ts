@@ -1,3 +1,4 @@
+import '../../scripts/vitest-node20.mjs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
