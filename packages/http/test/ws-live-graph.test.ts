@@ -3,8 +3,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Application, Service } from '@diesel/core';
+import { HttpHeaders, HttpServer, type HttpHandler } from '@diesel/http';
 import { liveGraphRoutes } from '../examples/live-graph/live-graph.js';
-import { serveRoutes, type WsServer } from './ws/harness.js';
 import { WsPeer } from './ws/peer.js';
 
 /**
@@ -17,9 +18,28 @@ const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts');
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-let server: WsServer | null = null;
-afterEach(async () => {
-  await server?.stop();
+interface Served {
+  port: number;
+  stop(): void;
+}
+
+/** Serves the routes with the built package's HttpServer (the example imports the built package too). */
+async function serveRoutes(routes: Record<string, HttpHandler>): Promise<Served> {
+  // Until the router is committed: exact-path dispatch.
+  const dispatch: HttpHandler = (request) => {
+    const handler = routes[request.url.split('?')[0]!];
+    return handler !== undefined ? handler(request) : { status: 404, headers: new HttpHeaders(), body: 'not found\n' };
+  };
+  const app = new Application();
+  const service = new Service(new HttpServer(dispatch), { port: 0, host: '127.0.0.1' });
+  app.addService(service);
+  await app.start();
+  return { port: service.port, stop: () => app.halt() };
+}
+
+let server: Served | null = null;
+afterEach(() => {
+  server?.stop();
   server = null;
 });
 

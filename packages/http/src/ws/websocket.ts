@@ -1,4 +1,5 @@
-import { ConnectionClosed, type Routine, thisConnection } from '@diesel/core';
+import { ConnectionClosed, type Routine, describe, thisConnection } from '@diesel/core';
+import { currentHub } from '../current-hub.js';
 import { HttpHeaders } from '../headers.js';
 import { type HttpRequest, type HttpResponse, type TakenOver, takenOver } from '../types.js';
 import { CloseCode, WebSocketError } from './errors.js';
@@ -28,8 +29,8 @@ export interface WebSocketServerOptions extends WebSocketLimits {
  * An HTTP handler that upgrades the request to a WebSocket (RFC 6455) and runs
  * `handler(ws, request)` on the connection's own routine. A bad handshake is answered
  * 400 or 426, a disallowed Origin 403, both as ordinary responses. When the handler
- * returns, the socket is closed with 1000 (if it is still open); when it throws, with 1011
- * and the error goes on up to be logged. Mount it on a router path like any other page.
+ * returns, the socket is closed with 1000 (if it is still open); when it throws, the error
+ * is logged and the socket closed with 1011. Mount it on a router path like any other page.
  * Suspends: it is the connection's handler — it runs until the socket closes.
  * @example
  * const routes = router({
@@ -59,6 +60,10 @@ export function websocket(handler: WebSocketHandler, options: WebSocketServerOpt
       if (!ws.closed) yield* ws.close(CloseCode.NORMAL);
     } catch (error) {
       if (isGone(error)) return takenOver();
+      // Logged here rather than thrown on: the server would answer it with an HTTP 500,
+      // and this connection no longer speaks HTTP.
+      const hub = yield* currentHub();
+      hub.logger.error(`WebSocket ${request.url}: handler failed: ${describe(error)}`);
       if (!ws.closed) {
         try {
           yield* ws.close(CloseCode.INTERNAL_ERROR);
@@ -66,7 +71,6 @@ export function websocket(handler: WebSocketHandler, options: WebSocketServerOpt
           // The handler's error is the one worth reporting.
         }
       }
-      throw error;
     } finally {
       // Reached on halt too (the routine is killed): make sure the socket does not linger.
       if (!ws.closed) ws.terminate();

@@ -1,13 +1,12 @@
 import net from 'node:net';
-import { Application, Service, type Routine, until } from '@diesel/core';
+import { Application, Service } from '@diesel/core';
 import { MemoryLogger } from '@diesel/core/testing';
-import { HttpHeaders, type HttpRequest, type HttpResponse } from '../../src/index.js';
+import { HttpHeaders, HttpServer, type HttpHandler, type HttpRequest } from '../../src/index.js';
 import { websocket, type WebSocketHandler, type WebSocketServerOptions } from '../../src/index.js';
 
 /**
- * A running app serving some routes on one port.
- * TEMPORARY front: until @diesel/http's HttpServer and router land, a minimal request-head
- * reader with exact-path routing stands in for them.
+ * A running app serving some routes on one port through @diesel/http's HttpServer.
+ * Until the router is committed, a stand-in dispatches on the exact path.
  */
 export interface WsServer {
   app: Application;
@@ -21,36 +20,14 @@ export interface WsServer {
 type AnyHandler = (request: never) => unknown;
 
 export async function serveRoutes(routes: Record<string, AnyHandler>): Promise<WsServer> {
-  function* front(remote: { host: string; port: number }): Routine {
-    for (;;) {
-      const head = yield* until('\r\n\r\n', { encoding: 'latin1' });
-      const [requestLine, ...lines] = head.slice(0, -4).split('\r\n');
-      const [method, url, proto] = requestLine!.split(' ');
-      const headers = new HttpHeaders();
-      for (const line of lines) {
-        const colon = line.indexOf(':');
-        headers.add(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
-      }
-      const request: HttpRequest = { method: method!, url: url!, version: proto!.slice(5), headers, body: null, remote };
-      const handler = routes[url!.split('?')[0]!];
-      if (handler === undefined) {
-        yield 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n';
-        continue;
-      }
-      let result = (handler as (request: HttpRequest) => unknown)(request);
-      if (typeof result === 'object' && result !== null && typeof (result as Routine).next === 'function') result = yield result;
-      if (typeof result !== 'object' || result === null || !('status' in result)) return; // taken over
-      const response = result as HttpResponse;
-      const body = Buffer.from(String(response.body ?? ''));
-      let out = `HTTP/1.1 ${response.status} Status\r\n`;
-      for (const [name, value] of response.headers) out += `${name}: ${value}\r\n`;
-      yield `${out}Content-Length: ${body.length}\r\n\r\n`;
-      yield body;
-    }
-  }
+  const dispatch = (request: HttpRequest): ReturnType<HttpHandler> => {
+    const handler = routes[request.url.split('?')[0]!] as HttpHandler | undefined;
+    if (handler === undefined) return { status: 404, headers: new HttpHeaders({ 'Content-Type': 'text/plain' }), body: 'not found\n' };
+    return handler(request);
+  };
   const logger = new MemoryLogger();
   const app = new Application({ logger });
-  const service = new Service(front, { port: 0, host: '127.0.0.1' });
+  const service = new Service(new HttpServer(dispatch), { port: 0, host: '127.0.0.1' });
   app.addService(service);
   await app.start();
   const port = service.port;
