@@ -44,8 +44,10 @@ export class Application {
   }
 
   /** Adds a loop; it starts with `run()`, or at once if the app is running. */
-  addLoop(loop: Loop): this {
-    if (!(loop instanceof Loop)) throw new TypeError('addLoop() takes a Loop: app.addLoop(new Loop(fn, ...args))');
+  addLoop<A extends unknown[]>(typed: Loop<A>): this {
+    if (!(typed instanceof Loop)) throw new TypeError('addLoop() takes a Loop: app.addLoop(new Loop(fn, ...args))');
+    // Loop<A> is not assignable to Loop<unknown[]> (fn's parameters are contravariant); the args travel with it.
+    const loop = typed as unknown as Loop;
     this.#loops.push(loop);
     if (this.#running) this.hub.spawnLoop(loop);
     return this;

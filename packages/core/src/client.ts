@@ -102,19 +102,20 @@ class ClientConnectToken<C> extends CustomToken<C> {
   }
 }
 
-type CallMethod<This, A extends unknown[], R> = (this: This, ...args: A) => Generator<unknown, R, unknown>;
+type CallMethod<This, A extends unknown[], R, Y = unknown> = (this: This, ...args: A) => Generator<Y, R, unknown>;
 
 /**
  * Decorator (standard TS decorators) for `Client` methods: calling the method returns a
  * token that runs the generator on the client's connection, after earlier calls finish.
  * `return value` or `yield response(value)` resumes the caller with `value`.
  */
-export function call<This extends Client, A extends unknown[], R>(
-  method: CallMethod<This, A, R>,
-  context: ClassMethodDecoratorContext<This, CallMethod<This, A, R>>,
-): CallMethod<This, A, R> {
+export function call<This extends Client, A extends unknown[], R, Y>(
+  method: CallMethod<This, A, R, Y>,
+  context: ClassMethodDecoratorContext<This, CallMethod<This, A, R, Y>>,
+): CallMethod<This, A, R, Y> {
   const name = String(context.name);
   return function (this: This, ...args: A) {
-    return new CallToken<R>(this, method.apply(this, args) as Routine<R>, name) as unknown as Generator<unknown, R, unknown>;
+    // Keeps the method's declared type (Y included) so an unannotated `@call *m()` compiles; `yield*` on it gives R.
+    return new CallToken<R>(this, method.apply(this, args) as Routine<R>, name) as unknown as Generator<Y, R, unknown>;
   };
 }
