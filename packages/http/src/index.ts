@@ -38,3 +38,8 @@ export {
 } from './server.js';
 export { currentHub } from './current-hub.js';
 export * from './ws/index.js';
+export { router, type RouterOptions, type Routes } from './router.js';
+export { fetchApp, type FetchApp, type FetchAppOptions } from './fetch-app.js';
+export { staticFiles, type StaticFilesOptions } from './static-files.js';
+export { MIME_TYPES, contentType } from './mime-types.js';
+export { HttpClient, type HttpClientOptions, type HttpClientResponse } from './client.js';

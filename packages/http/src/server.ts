@@ -318,7 +318,8 @@ export class HttpServer {
       } else if (bodyless) {
         closeBody(body);
       }
-      if (!bodyless) head += `Content-Length: ${length}\r\n`;
+      // A HEAD answer may say how long the GET body would be.
+      if (!bodyless) head += `Content-Length: ${headOnly && body == null && declaredLength >= 0 ? declaredLength : length}\r\n`;
       head += `${connectionHeader()}\r\n`;
       const headLength = head.length;
       if (headOnly || length === 0) {

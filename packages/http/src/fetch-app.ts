@@ -1,0 +1,200 @@
+/**
+ * The Fetch-standard adapter — the WSGI of this world. Any `(Request) => Response` app
+ * (Hono, itty-router, a hand-written function) runs inside the diesel server.
+ *
+ * Bodies stream both ways, driven by demand: the WHATWG `Request` body is a
+ * ReadableStream whose `pull` asks the connection routine for the next piece of the HTTP
+ * body (read with socket tokens, never past the request), and the `Response` body is
+ * written chunk by chunk with backpressure. While the response streams, the routine
+ * keeps answering the app's pulls, so an app may echo its request body as it arrives.
+ */
+import type { Routine } from '@diesel/core';
+import { HttpHeaders } from './headers.js';
+import { streamBody } from './stream-body.js';
+import type { HttpBody, HttpHandler, HttpRequest, HttpResponse } from './types.js';
+
+/** A Fetch-standard app: a function, or an object with `fetch` (as a Hono app is). */
+export type FetchApp = ((request: Request) => Response | Promise<Response>) | { fetch(request: Request): Response | Promise<Response> };
+
+export interface FetchAppOptions {
+  /** Origin used for `request.url` when the request has no Host (default `http://localhost`). */
+  origin?: string;
+  /** Scheme used with the Host header (default `http`; say `https` behind TLS). */
+  scheme?: 'http' | 'https';
+}
+
+type ChunkResult = { done: true; value?: undefined } | { done: false; value: Uint8Array };
+
+/** One pending `pull` of the request body stream. */
+interface Pull {
+  controller: ReadableStreamDefaultController<Uint8Array>;
+  done: () => void;
+}
+
+/**
+ * Serves a Fetch-standard app. Streams the request body into `Request.body` and the
+ * `Response.body` out, both with backpressure; an app that throws gives a 500 (logged).
+ * Suspends: while the app works and while bodies stream.
+ * @example
+ * import { Hono } from 'hono';
+ * const hono = new Hono().get('/api/hello', (c) => c.text('hi'));
+ * app.addService(new Service(new HttpServer(router({ '/api/*': fetchApp(hono) })), 8000));
+ */
+export function fetchApp(app: FetchApp, options: FetchAppOptions = {}): HttpHandler {
+  const call = typeof app === 'function' ? app : (request: Request) => app.fetch(request);
+  const scheme = options.scheme ?? 'http';
+  const fallbackOrigin = options.origin ?? 'http://localhost';
+
+  return streamBody(function* serveFetch(request: HttpRequest): Routine<HttpResponse> {
+    const url = absoluteUrl(request.url, request.headers.first('host'), scheme, fallbackOrigin);
+    if (url === null) return plain(400, 'bad request target');
+    const headers = new Headers();
+    for (const [name, value] of request.headers) headers.append(name, value);
+
+    // The request body, pulled on demand by the app.
+    const reader = request.bodyReader;
+    const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && ((reader !== undefined && !reader.done) || (request.body !== null && request.body.length > 0));
+    let pull: Pull | null = null;
+    let wake: (() => void) | null = null;
+    const signal = (): void => {
+      const w = wake;
+      wake = null;
+      w?.();
+    };
+    let body: ReadableStream<Uint8Array> | null = null;
+    if (hasBody && reader === undefined) {
+      const bytes = request.body!;
+      body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(bytes);
+          controller.close();
+        },
+      });
+    } else if (hasBody) {
+      body = new ReadableStream<Uint8Array>(
+        {
+          pull(controller) {
+            return new Promise<void>((done) => {
+              pull = { controller, done };
+              signal();
+            });
+          },
+          cancel() {
+            signal();
+          },
+        },
+        { highWaterMark: 0 },
+      );
+    }
+
+    // Serves one pending pull from the connection; false once nothing more will be pulled.
+    function* servePull(): Routine<boolean> {
+      const pending = pull;
+      if (pending === null || reader === undefined) return false;
+      pull = null;
+      try {
+        const chunk = yield* reader.read();
+        if (chunk === null) pending.controller.close();
+        else pending.controller.enqueue(chunk);
+      } catch (error) {
+        pending.controller.error(error);
+        throw error;
+      } finally {
+        pending.done();
+      }
+      return !reader.done;
+    }
+
+    let fetchRequest: Request;
+    try {
+      fetchRequest = new Request(url, {
+        method: request.method,
+        headers,
+        body,
+        ...(body === null ? {} : { duplex: 'half' }),
+      } as RequestInit);
+    } catch (error) {
+      return plain(request.method === 'CONNECT' || request.method === 'TRACE' ? 405 : 400, `the request cannot be given to the app: ${String(error)}`);
+    }
+
+    // Wait for the app's Response, answering its body pulls meanwhile.
+    let settled: { ok: true; response: Response } | { ok: false; error: unknown } | null = null;
+    Promise.resolve()
+      .then(() => call(fetchRequest))
+      .then(
+        (response) => {
+          settled = { ok: true, response };
+          signal();
+        },
+        (error: unknown) => {
+          settled = { ok: false, error };
+          signal();
+        },
+      );
+    while (settled === null) {
+      if (pull !== null) {
+        yield* servePull();
+        continue;
+      }
+      yield new Promise<void>((resolve) => (wake = resolve));
+    }
+    const outcome = settled as { ok: true; response: Response } | { ok: false; error: unknown };
+    if (!outcome.ok) throw outcome.error;
+    const response = outcome.response;
+    if (!(response instanceof Response)) throw new TypeError(`the fetch app returned ${String(response)}, not a Response`);
+
+    const out = new HttpHeaders();
+    for (const [name, value] of response.headers) out.add(name, value);
+    const stream = response.body;
+    if (stream === null) return { status: response.status, headers: out, body: null };
+
+    // The response body: a generator the server writes chunk by chunk; between chunks it
+    // yields promises to the hub and keeps serving the app's request-body pulls.
+    function* streamOut(): Generator<unknown, void, unknown> {
+      const chunks = stream!.getReader();
+      let finished = false;
+      let next: Promise<ChunkResult> | null = null;
+      try {
+        for (;;) {
+          if (pull !== null) {
+            yield* servePull();
+            continue;
+          }
+          next ??= chunks.read() as Promise<ChunkResult>;
+          let result: ChunkResult | null = null;
+          const waiting = next.then((r) => {
+            result = r;
+          });
+          yield Promise.race([waiting, new Promise<void>((resolve) => (wake = resolve))]);
+          wake = null;
+          if (result === null) continue; // a pull came first
+          next = null;
+          const read = result as ChunkResult;
+          if (read.done) {
+            finished = true;
+            return;
+          }
+          if (read.value.length > 0) yield read.value;
+        }
+      } finally {
+        if (!finished) void chunks.cancel().catch(() => undefined);
+      }
+    }
+    return { status: response.status, headers: out, body: streamOut() as unknown as HttpBody };
+  });
+}
+
+function absoluteUrl(target: string, host: string | undefined, scheme: string, fallback: string): string | null {
+  try {
+    if (target.startsWith('/')) return new URL(target, host !== undefined && host !== '' ? `${scheme}://${host}` : fallback).href;
+    if (/^https?:\/\//i.test(target)) return new URL(target).href;
+    if (target === '*') return new URL('/', host !== undefined ? `${scheme}://${host}` : fallback).href;
+  } catch {
+    return null;
+  }
+  return null;
+}
+
+function plain(status: number, text: string): HttpResponse {
+  return { status, headers: new HttpHeaders({ 'Content-Type': 'text/plain; charset=utf-8' }), body: `${status} ${text}\n` };
+}
