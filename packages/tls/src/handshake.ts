@@ -5,7 +5,8 @@ import { TlsError, TlsErrorCode, isTlsEngineError, toTlsError } from './errors.j
 import { MemoryBio } from './memory-bio.js';
 import { TLS_ERROR_EVENT, peerVerifyError } from './node-internals.js';
 import { type ClientSettings, type ServerSettings, type TlsTransport, clientConnectOptions } from './options.js';
-import { type TlsInfo, readTlsInfo } from './tls-info.js';
+import net from 'node:net';
+import { type TlsInfo, readTlsInfo, socketTransports } from './tls-info.js';
 
 /**
  * Picks the transport OpenSSL reads from. A `net.Socket` with nothing buffered goes to
@@ -45,7 +46,9 @@ export function createServerSocket(old: Duplex, pending: Uint8Array, settings: S
   };
   if (settings.ALPNProtocols !== undefined) options.ALPNProtocols = settings.ALPNProtocols;
   if (settings.SNICallback !== undefined) options.SNICallback = settings.SNICallback;
-  const socket = new tls.TLSSocket(tlsTransport(old, pending, settings.transport), options);
+  const transport = tlsTransport(old, pending, settings.transport);
+  const socket = new tls.TLSSocket(transport, options);
+  recordTransport(socket, transport);
   let secure = false;
   socket.once('secure', () => (secure = true));
   surfaceEngineErrors(socket, () => secure);
@@ -54,7 +57,15 @@ export function createServerSocket(old: Duplex, pending: Uint8Array, settings: S
 
 /** Builds the client-side TLS socket over `old` and starts the handshake. */
 export function createClientSocket(old: Duplex, pending: Uint8Array, settings: ClientSettings, host: string): tls.TLSSocket {
-  return tls.connect(clientConnectOptions(settings, tlsTransport(old, pending, settings.transport), host));
+  const transport = tlsTransport(old, pending, settings.transport);
+  const socket = tls.connect(clientConnectOptions(settings, transport, host));
+  recordTransport(socket, transport);
+  return socket;
+}
+
+function recordTransport(socket: tls.TLSSocket, transport: Duplex): void {
+  // Node hands a net.Socket's native handle to the engine; any other Duplex is fed from JS.
+  socketTransports.set(socket, transport instanceof net.Socket ? 'native' : 'memory');
 }
 
 /** The outcome of the server's own check of a client certificate (tls.Server's job, done here). */

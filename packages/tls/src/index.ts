@@ -17,5 +17,5 @@ export {
   type TlsTransport,
 } from './options.js';
 export { startTls, startTlsClient } from './start-tls.js';
-export { tlsInfo, tlsInfoOf, type TlsInfo } from './tls-info.js';
+export { tlsInfo, tlsInfoOf, type TlsInfo, type TlsTransportKind } from './tls-info.js';
 export { wrapTls } from './wrap-tls.js';

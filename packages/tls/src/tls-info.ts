@@ -31,7 +31,19 @@ export interface TlsInfo {
   readonly peerX509Certificate: X509Certificate | null;
   /** True if this connection resumed an earlier session instead of a full handshake. */
   readonly sessionReused: boolean;
+  /**
+   * How ciphertext reaches OpenSSL: `native` when the engine reads the socket handle
+   * itself (the fast path), `memory` when JavaScript feeds it through the in-memory BIO
+   * (bytes were already buffered at a STARTTLS, or the stream is not a TCP socket).
+   */
+  readonly transport: TlsTransportKind;
 }
+
+/** See {@link TlsInfo.transport}. */
+export type TlsTransportKind = 'native' | 'memory';
+
+/** Which path each TLS socket we built takes; recorded when it is built. */
+export const socketTransports = new WeakMap<tls.TLSSocket, TlsTransportKind>();
 
 /** Reads what the socket negotiated; `authorization` overrides Node's own for server sockets. */
 export function readTlsInfo(socket: tls.TLSSocket, isServer: boolean, authorization?: { authorized: boolean; error: string | null }): TlsInfo {
@@ -49,6 +61,7 @@ export function readTlsInfo(socket: tls.TLSSocket, isServer: boolean, authorizat
     peerCertificate: hasCertificate ? certificate : null,
     peerX509Certificate: socket.getPeerX509Certificate() ?? null,
     sessionReused: socket.isSessionReused(),
+    transport: socketTransports.get(socket) ?? 'native',
   };
 }
 

@@ -1,7 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import net from 'node:net';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import type net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Duplex } from 'node:stream';
 import tls from 'node:tls';
-import { Application, Service, type ConnectionHandler, type ServiceOptions } from '@diesel/core';
+import { Application, Service, type ConnectionHandler, type RemoteAddress, type Routine, type ServiceOptions } from '@diesel/core';
 import { MemoryLogger } from '@diesel/core/testing';
 import { devCertificate, type DevCertificate } from '../src/index.js';
 
@@ -91,4 +95,101 @@ export function readUntilText(socket: net.Socket, text: string): Promise<string>
 export function requireCommand(command: string, versionArgs: string[] = ['--version']): void {
   const result = spawnSync(command, versionArgs, { stdio: 'ignore' });
   if (result.error !== undefined) throw new Error(`this test needs '${command}' on the PATH (install it, e.g. apt-get install ${command}): ${result.error.message}`);
+}
+
+/**
+ * Wraps a (TLS-wrapped) handler so the test sees exactly what each connection's routine
+ * threw, instead of digging through log lines.
+ */
+export function recording(handler: ConnectionHandler, errors: unknown[]): (remote: RemoteAddress) => Routine {
+  const start = typeof handler === 'function' ? handler : (remote: RemoteAddress) => handler.handle(remote);
+  return function* recorded(remote: RemoteAddress): Routine {
+    try {
+      return yield* start(remote);
+    } catch (error) {
+      errors.push(error);
+      throw error;
+    }
+  };
+}
+
+/** Resolves once `predicate()` is true (polled); rejects with `what` after `ms`. */
+export async function eventually(predicate: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
+ * The first flight a node:tls client sends (its ClientHello), captured without a
+ * network by letting the client write into a stub stream.
+ */
+export async function captureClientHello(options: tls.ConnectionOptions = {}): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const stub = new Duplex({
+      read() {},
+      write(chunk: Buffer, _encoding, callback) {
+        resolve(Buffer.from(chunk));
+        callback();
+        setImmediate(() => client.destroy());
+      },
+    });
+    const client = tls.connect({ socket: stub, servername: 'localhost', ...options });
+    client.on('error', () => {});
+  });
+}
+
+/** The good client every bad-input test runs afterwards: the service must still serve. */
+export async function assertStillServing(port: number, ca: string, greeting: string): Promise<void> {
+  const client = await tlsClient(port, { ca });
+  try {
+    const seen = await readUntilText(client, '\r\n');
+    if (!seen.includes(greeting)) throw new Error(`expected greeting ${JSON.stringify(greeting)}, got ${JSON.stringify(seen)}`);
+    client.write('still here\r\n');
+    await readUntilText(client, 'still here\r\n');
+  } finally {
+    client.destroy();
+  }
+}
+
+export interface Spawned {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion, feeding `input` on stdin; fails after `ms`. */
+export function runCommand(command: string, args: string[], input: string, ms = 25_000): Promise<Spawned> {
+  requireCommand(command, command === 'openssl' ? ['version'] : ['--version']);
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('latin1')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('latin1')));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${command} ${args.join(' ')} did not finish in ${ms} ms; stdout ${JSON.stringify(stdout)} stderr ${JSON.stringify(stderr)}`));
+    }, ms);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.on('error', () => {});
+    child.stdin.end(input);
+  });
+}
+
+/** Writes PEM text to a fresh temporary file; returns its path. */
+export function pemFile(name: string, pem: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'diesel-tls-'));
+  const path = join(dir, name);
+  writeFileSync(path, pem);
+  return path;
 }
