@@ -73,6 +73,22 @@ export function formatTextLine(record: LogRecord): string {
  * JSON.parse(formatJsonLine({ time: 0, level: LOGLVL_INFO, name: 'http', message: 'GET /' })).msg; // 'GET /'
  */
 export function formatJsonLine(record: LogRecord): string {
-  const name = record.name === null ? '' : `,"name":${JSON.stringify(record.name)}`;
-  return `{"time":"${isoTimestamp(record.time)}","level":"${LEVEL_NAMES[record.level]!}"${name},"msg":${JSON.stringify(record.message)}}\n`;
+  return `{"time":"${isoTimestamp(record.time)}${jsonTag(record.level, record.name)}${jsonString(record.message)}}\n`;
+}
+
+/**
+ * @internal The fixed middle of a JSON line, from the time's closing quote to `"msg":`:
+ * `","level":"info","name":"http","msg":`. Loggers make it once per level.
+ */
+export function jsonTag(level: LogLevel, name: string | null): string {
+  return `","level":"${LEVEL_NAMES[level]!}"${name === null ? '' : `,"name":${jsonString(name)}`},"msg":`;
+}
+
+// Quotes, backslashes, control characters and surrogates (JSON.stringify escapes lone
+// ones) need JSON.stringify; everything else can be quoted as is, which is much cheaper.
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** @internal A string as a JSON string literal, identical to `JSON.stringify(text)`. */
+export function jsonString(text: string): string {
+  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
 }

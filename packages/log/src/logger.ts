@@ -1,6 +1,6 @@
 import type { DieselLogger } from '@diesel/core';
 import { InvalidName, LogError } from './errors.js';
-import { formatJsonLine, levelTag, textTimestamp } from './format.js';
+import { isoTimestamp, jsonString, jsonTag, levelTag, textTimestamp } from './format.js';
 import {
   LEVEL_NAMES,
   LOGLVL_CRITICAL,
@@ -18,7 +18,7 @@ import type { LogRecord } from './record.js';
 
 /**
  * A message, or a function that makes it. The function runs only if the level is
- * enabled, so `log.debug(() => dump(state))` costs one comparison when debug is off.
+ * enabled, so `log.debug(() => dump(state))` costs a call to an empty function when debug is off.
  * @example
  * log.debug(() => `state: ${JSON.stringify(state)}`);
  */
@@ -67,6 +67,9 @@ interface Family extends FailureCounter {
   readonly now: () => number;
 }
 
+/** What a disabled level method is. */
+function noop(_message: LogMessage): void {}
+
 /** Set by `getSublogger` around its `new Logger()`, so the constructor keeps a one-argument public signature. */
 let inheriting: Family | null = null;
 
@@ -85,13 +88,56 @@ let inheriting: Family | null = null;
  * http.debug('GET / Host=localhost:8088');        // [...] {http:debug} GET / Host=localhost:8088
  */
 export class Logger implements DieselLogger {
+  // The five level methods are per-instance properties, swapped between a writer and a
+  // shared no-op whenever the verbosity changes: a call at a disabled level is a call to
+  // an empty function, with no field read or comparison (pino does the same).
+
+  /**
+   * Writes at `LOGLVL_DEBUG`. Does not suspend, never throws.
+   * @example
+   * log.debug(() => `buffer: ${buffer.toString('hex')}`); // the function runs only if debug is on
+   */
+  readonly debug: (message: LogMessage) => void = noop;
+
+  /**
+   * Writes at `LOGLVL_INFO`. Does not suspend, never throws.
+   * @example
+   * log.info(`listening on ${service.port}`);
+   */
+  readonly info: (message: LogMessage) => void = noop;
+
+  /**
+   * Writes at `LOGLVL_WARN`. Does not suspend, never throws.
+   * @example
+   * log.warn('client sent an oversized header; closing');
+   */
+  readonly warn: (message: LogMessage) => void = noop;
+
+  /**
+   * Writes at `LOGLVL_ERR`. Does not suspend, never throws.
+   * @example
+   * log.error(`upstream ${host}:${port} refused the connection`);
+   */
+  readonly error: (message: LogMessage) => void = noop;
+
+  /**
+   * Writes at `LOGLVL_CRITICAL`. Does not suspend, never throws.
+   * @example
+   * log.critical('CRAP!!!'); // [Sun Sep 20 19:55:22 2009] {critical} CRAP!!!
+   */
+  readonly critical: (message: LogMessage) => void = noop;
+
   #verbosity: LogLevel;
   readonly #name: string | null;
   readonly #family: Family;
   /** `{http:debug}` … `{http:critical}`, made once so a line costs one template. */
   readonly #tags: readonly string[];
+  /** `","level":"debug","name":"http","msg":` …, the same for JSON lines. */
+  readonly #jsonTags: readonly string[];
   /** Whether any output wants text lines / JSON lines / records: formats only what is needed. */
   readonly #wants: readonly [boolean, boolean, boolean];
+  /** The enabled versions of debug … critical. */
+  readonly #writers: readonly ((message: LogMessage) => void)[];
 
   constructor(options: LoggerOptions = {}) {
     let family = inheriting;
@@ -112,6 +158,9 @@ export class Logger implements DieselLogger {
     }
     this.#family = family;
     this.#tags = LEVEL_NAMES.map((_, level) => levelTag(level as LogLevel, this.#name));
+    this.#jsonTags = LEVEL_NAMES.map((_, level) => jsonTag(level as LogLevel, this.#name));
+    this.#writers = LEVEL_NAMES.map((_, level) => (message: LogMessage) => this.#emit(level as LogLevel, message));
+    this.#arm();
     this.#wants = [TEXT, JSON_LINES, RECORD].map((kind) => family.slots.some((slot) => slot.kind === kind)) as [boolean, boolean, boolean];
   }
 
@@ -122,6 +171,19 @@ export class Logger implements DieselLogger {
 
   set verbosity(level: LogLevel | LevelName) {
     this.#verbosity = toLevel(level);
+    this.#arm();
+  }
+
+  /** Points each level method at its writer or at the no-op, for the current verbosity. */
+  #arm(): void {
+    const self = this as { -readonly [K in LevelName]: (message: LogMessage) => void };
+    const verbosity = this.#verbosity;
+    const writers = this.#writers;
+    self.debug = verbosity <= LOGLVL_DEBUG ? writers[LOGLVL_DEBUG]! : noop;
+    self.info = verbosity <= LOGLVL_INFO ? writers[LOGLVL_INFO]! : noop;
+    self.warn = verbosity <= LOGLVL_WARN ? writers[LOGLVL_WARN]! : noop;
+    self.error = verbosity <= LOGLVL_ERR ? writers[LOGLVL_ERR]! : noop;
+    self.critical = verbosity <= LOGLVL_CRITICAL ? writers[LOGLVL_CRITICAL]! : noop;
   }
 
   /** The sub-logger name (`'http'`, `'http.client'`), or null for a root logger. */
@@ -189,51 +251,6 @@ export class Logger implements DieselLogger {
     if (checked >= this.#verbosity) this.#emit(checked, message);
   }
 
-  /**
-   * Writes at `LOGLVL_DEBUG`. Does not suspend, never throws.
-   * @example
-   * log.debug(() => `buffer: ${buffer.toString('hex')}`); // the function runs only if debug is on
-   */
-  debug(message: LogMessage): void {
-    if (this.#verbosity <= LOGLVL_DEBUG) this.#emit(LOGLVL_DEBUG, message);
-  }
-
-  /**
-   * Writes at `LOGLVL_INFO`. Does not suspend, never throws.
-   * @example
-   * log.info(`listening on ${service.port}`);
-   */
-  info(message: LogMessage): void {
-    if (this.#verbosity <= LOGLVL_INFO) this.#emit(LOGLVL_INFO, message);
-  }
-
-  /**
-   * Writes at `LOGLVL_WARN`. Does not suspend, never throws.
-   * @example
-   * log.warn('client sent an oversized header; closing');
-   */
-  warn(message: LogMessage): void {
-    if (this.#verbosity <= LOGLVL_WARN) this.#emit(LOGLVL_WARN, message);
-  }
-
-  /**
-   * Writes at `LOGLVL_ERR`. Does not suspend, never throws.
-   * @example
-   * log.error(`upstream ${host}:${port} refused the connection`);
-   */
-  error(message: LogMessage): void {
-    if (this.#verbosity <= LOGLVL_ERR) this.#emit(LOGLVL_ERR, message);
-  }
-
-  /**
-   * Writes at `LOGLVL_CRITICAL`. Does not suspend, never throws.
-   * @example
-   * log.critical('CRAP!!!'); // [Sun Sep 20 19:55:22 2009] {critical} CRAP!!!
-   */
-  critical(message: LogMessage): void {
-    if (this.#verbosity <= LOGLVL_CRITICAL) this.#emit(LOGLVL_CRITICAL, message);
-  }
-
   #emit(level: LogLevel, message: LogMessage): void {
     const family = this.#family;
     const text = typeof message === 'string' ? message : evaluate(message);
@@ -241,8 +258,9 @@ export class Logger implements DieselLogger {
     const wants = this.#wants;
     // Each format is made at most once per call, and only if some output wants it.
     const textLine = wants[TEXT] ? `[${textTimestamp(time)}] ${this.#tags[level]!} ${text}\n` : '';
-    const record: LogRecord | null = wants[JSON_LINES] || wants[RECORD] ? { time, level, name: this.#name, message: text } : null;
-    const jsonLine = wants[JSON_LINES] ? formatJsonLine(record!) : '';
+    // Same bytes as formatJsonLine(record), with the level/name part made once per logger.
+    const jsonLine = wants[JSON_LINES] ? `{"time":"${isoTimestamp(time)}${this.#jsonTags[level]!}${jsonString(text)}}\n` : '';
+    const record: LogRecord | null = wants[RECORD] ? { time, level, name: this.#name, message: text } : null;
     for (const slot of family.slots) {
       if (slot.kind === TEXT) slot.writeLine(textLine);
       else if (slot.kind === JSON_LINES) slot.writeLine(jsonLine);

@@ -4,6 +4,7 @@ import {
   LOGLVL_CRITICAL,
   LOGLVL_DEBUG,
   LOGLVL_INFO,
+  Logger,
   formatJsonLine,
   formatTextLine,
   isoTimestamp,
@@ -62,5 +63,28 @@ describe('formatJsonLine', () => {
     expect(isoTimestamp(1000)).toBe('1970-01-01T00:00:01.000Z');
     expect(isoTimestamp(1001)).toBe('1970-01-01T00:00:01.001Z');
     expect(isoTimestamp(1000)).toBe('1970-01-01T00:00:01.000Z');
+  });
+});
+
+describe('JSON strings', () => {
+  it('formatJsonLine quotes exactly as JSON.stringify does, fast path or not', () => {
+    const samples = ['plain', '', 'a"b', 'back\\slash', 'nl\n', '\u0000\u001f\u007f', 'é ü 中文', '😀 astral', '\ud800 lone', 'lone \udc00', '\u2028\u2029', "'single'", '</script>'];
+    for (const message of samples) {
+      const line = formatJsonLine({ time: 0, level: LOGLVL_INFO, name: message === '' ? null : `n${message.length}`, message });
+      expect(line.slice(line.indexOf('"msg":') + 6, -2), JSON.stringify(message)).toBe(JSON.stringify(message));
+      expect(JSON.parse(line).msg).toBe(message);
+    }
+  });
+
+  it('a Logger writes the same JSON bytes as formatJsonLine', () => {
+    const chunks: string[] = [];
+    const time = Date.UTC(2020, 0, 2, 3, 4, 5, 6);
+    const logger = new Logger({ verbosity: 'debug', jsonLines: true, outputs: { write: (line: string) => chunks.push(line) }, now: () => time });
+    logger.getSublogger('we"ird').debug('x\ny');
+    logger.critical('plain');
+    expect(chunks).toEqual([
+      formatJsonLine({ time, level: LOGLVL_DEBUG, name: 'we"ird', message: 'x\ny' }),
+      formatJsonLine({ time, level: LOGLVL_CRITICAL, name: null, message: 'plain' }),
+    ]);
   });
 });

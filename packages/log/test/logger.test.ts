@@ -79,6 +79,18 @@ describe('Logger', () => {
     expect(() => (logger.verbosity = 9 as LogLevel)).toThrow(/not a log level/);
   });
 
+  it('level methods work detached (const { info } = logger), before and after a verbosity change', () => {
+    const out = new MemoryOutput();
+    const logger = new Logger({ verbosity: LOGLVL_INFO, outputs: out });
+    const { info, debug } = logger;
+    info('detached');
+    debug('hidden');
+    logger.verbosity = LOGLVL_DEBUG;
+    logger.debug('now shown');
+    info('still works');
+    expectLines(out.text, ['[TS] {info} detached', '[TS] {debug} now shown', '[TS] {info} still works']);
+  });
+
   it('isEnabled answers for each level', () => {
     const logger = new Logger({ verbosity: LOGLVL_WARN, outputs: [] });
     expect(LEVELS.map((level) => logger.isEnabled(level))).toEqual([false, false, true, true, true]);
