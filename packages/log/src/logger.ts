@@ -159,7 +159,11 @@ export class Logger implements DieselLogger {
     this.#family = family;
     this.#tags = LEVEL_NAMES.map((_, level) => levelTag(level as LogLevel, this.#name));
     this.#jsonTags = LEVEL_NAMES.map((_, level) => jsonTag(level as LogLevel, this.#name));
-    this.#writers = LEVEL_NAMES.map((_, level) => (message: LogMessage) => this.#emit(level as LogLevel, message));
+    // The writers check again, so a method taken off the logger (`const { info } = log`)
+    // falls silent if the verbosity is later raised above its level.
+    this.#writers = LEVEL_NAMES.map((_, level) => (message: LogMessage) => {
+      if (level >= this.#verbosity) this.#emit(level as LogLevel, message);
+    });
     this.#arm();
     this.#wants = [TEXT, JSON_LINES, RECORD].map((kind) => family.slots.some((slot) => slot.kind === kind)) as [boolean, boolean, boolean];
   }
