@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js';
-import { Hub, type Outcome, type Routine } from './hub.js';
+import { Hub, isRoutine, type Outcome, type Routine } from './hub.js';
 import type { DieselLogger } from './logger.js';
 import { Loop } from './loop.js';
 import type { Service } from './service.js';
@@ -145,6 +145,3 @@ function* single(token: unknown): Routine {
   return yield token;
 }
 
-function isRoutine(value: unknown): value is Routine {
-  return typeof value === 'object' && value !== null && typeof (value as Routine).next === 'function' && typeof (value as Routine).throw === 'function';
-}

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { Connection, type ConnectionLimits } from './connection.js';
 import { ConnectError } from './errors.js';
 import { connectLayer, providerHint } from './extensions.js';
-import { CallToken, type CallTarget, CustomToken, type Routine, type TokenContext } from './hub.js';
+import { CallToken, type CallTarget, CustomToken, isRoutine, type Routine, type TokenContext } from './hub.js';
 import type { Token } from './tokens.js';
 
 export interface ConnectOptions extends ConnectionLimits {
@@ -103,9 +103,6 @@ function* once(operation: unknown): Routine {
   return yield operation;
 }
 
-function isRoutine(value: unknown): value is Routine {
-  return typeof value === 'object' && value !== null && typeof (value as Routine).next === 'function' && typeof (value as Routine).throw === 'function';
-}
 
 class ThisConnectionToken extends CustomToken<Connection> {
   start(context: TokenContext<Connection>): void {

@@ -192,8 +192,18 @@ export function describe(error: unknown): string {
   return String(error);
 }
 
-function isGenerator(value: object): value is Routine {
-  return typeof (value as Routine).next === 'function' && typeof (value as Routine).throw === 'function';
+/**
+ * True for a synchronous generator object. Async generators also have next/throw, so the
+ * sync iterator protocol is what tells them apart (they are producers, not routines).
+ */
+export function isRoutine(value: unknown): value is Routine {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Routine).next === 'function' &&
+    typeof (value as Routine).throw === 'function' &&
+    typeof (value as Routine)[Symbol.iterator] === 'function'
+  );
 }
 
 function isThenable(value: object): value is PromiseLike<unknown> {
@@ -338,7 +348,7 @@ export class Runner implements ReadWaiter, DrainWaiter {
     }
     if (value instanceof Token) return this.#token(value as Token<unknown>);
     if (Array.isArray(value)) return this.#group(value);
-    if (isGenerator(value)) {
+    if (isRoutine(value)) {
       this.#pushFrame(value, this.connection, null);
       return undefined;
     }

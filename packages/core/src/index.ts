@@ -33,6 +33,7 @@ export {
   Runner,
   describe,
   isDisconnect,
+  isRoutine,
   type CallTarget,
   type HubOptions,
   type Outcome,

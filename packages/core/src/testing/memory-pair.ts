@@ -89,5 +89,7 @@ export function readUntil(stream: Duplex, text: string, encoding: BufferEncoding
     stream.on('data', onData);
     stream.on('end', onEnd);
     stream.on('close', onEnd);
+    // A previous readUntil paused the stream explicitly; a new 'data' listener alone would not restart it.
+    stream.resume();
   });
 }
