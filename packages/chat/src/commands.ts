@@ -11,11 +11,11 @@ export function* handleLine(member: ChatMember, line: string): Generator<unknown
   const text = line.trim();
   if (text === '/quit') return false;
   if (text === '/who') {
-    member.notice(whoLine(member));
+    yield* member.notice(whoLine(member));
     return true;
   }
   if (text.startsWith('/') && !text.startsWith('//')) {
-    member.notice(`! unknown command ${text.split(/\s/, 1)[0]}; try /who or /quit`);
+    yield* member.notice(`! unknown command ${text.split(/\s/, 1)[0]}; try /who or /quit`);
     return true;
   }
   yield* member.say(text.startsWith('//') ? text.slice(1) : text);

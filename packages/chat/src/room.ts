@@ -176,12 +176,15 @@ export class ChatMember {
   }
 
   /**
-   * Queues a line for this member only (a reply to `/who`, an error). Suspends: no.
+   * Queues a line for this member only (a reply to `/who`, an error) and wakes the
+   * routine that delivers to it (the room's event: others wake, find nothing new and
+   * wait again). Suspends: no.
    * @example
-   * me.notice(`* in the room: ${room.nicks.join(', ')}`);
+   * yield* me.notice(`* in the room: ${room.nicks.join(', ')}`);
    */
-  notice(line: string): void {
+  *notice(line: string): Routine<void> {
     this.deliver(line);
+    yield* fire(this.room.event);
   }
 
   /** Takes every queued line (oldest first); empty if none. Suspends: no. */

@@ -22,5 +22,5 @@ export interface ChatServiceOptions extends ChatHandlerOptions {
 export function chatService(options: ChatServiceOptions): Service {
   const room = options.room ?? new ChatRoom();
   const handler = chatHandler(room, options.maxLineLength === undefined ? {} : { maxLineLength: options.maxLineLength });
-  return new Service(handler, { port: options.port, host: options.host, name: `chat:${options.port}` });
+  return new Service(handler, { port: options.port, host: options.host, name: 'chat' });
 }

@@ -43,7 +43,7 @@ export function chatHandler(room: ChatRoom, options: ChatHandlerOptions = {}): (
           yield `! ${error.message}; send another nick\r\n`;
         }
       }
-      member.notice(whoLine(member));
+      yield* member.notice(whoLine(member));
       for (;;) {
         const lines = member.take();
         if (lines.length > 0) {

@@ -34,7 +34,7 @@ export function chatSocket(room: ChatRoom): (ws: WebSocket) => Routine<void> {
           yield* ws.send(`! ${error.message}; send another nick`);
         }
       }
-      member.notice(whoLine(member));
+      yield* member.notice(whoLine(member));
       yield new Loop({ name: `chat ${member.nick} (websocket)` }, relay, member, ws);
       for (let message = yield* ws.wait(); message !== null; message = yield* ws.wait()) {
         if (typeof message !== 'string') continue;

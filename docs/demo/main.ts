@@ -1,0 +1,162 @@
+/**
+ * The diesel demo: ONE process, ONE Application, serving
+ *   - an HTTP page (index with links) on the HTTP port,
+ *   - the live graph (a page and a WebSocket streaming values) under /graph,
+ *   - the chat page and its WebSocket under /chat,
+ *   - the chat line protocol on its own TCP port (the same room as the page),
+ *   - and the echo service on its own TCP port.
+ *
+ * Ports come from flags, then environment variables, then defaults:
+ *   --http-port / DIESEL_DEMO_HTTP_PORT (8088), --echo-port / DIESEL_DEMO_ECHO_PORT (8000),
+ *   --chat-port / DIESEL_DEMO_CHAT_PORT (8001), --host / DIESEL_DEMO_HOST (every interface).
+ * Run it with `bash scripts/demo.sh` (builds everything, then runs this file's build).
+ */
+import { pathToFileURL } from 'node:url';
+import { Application, type DieselLogger, type RemoteAddress, type Routine, Service, untilEol } from '@diesel/core';
+import { ChatRoom, chatRoutes, chatService } from '@diesel/chat';
+import { HttpHeaders, HttpServer, type HttpRequest, type HttpResponse, router } from '@diesel/http';
+import { LOGLVL_INFO, Logger } from '@diesel/log';
+import { liveGraphRoutes } from '../../packages/http/examples/live-graph/live-graph.js';
+
+export interface DemoOptions {
+  /** HTTP port for the pages and WebSockets (default 8088; 0 picks a free one). */
+  httpPort?: number;
+  /** TCP port of the echo service (default 8000). */
+  echoPort?: number;
+  /** TCP port of the chat line protocol (default 8001). */
+  chatPort?: number;
+  /** Address to listen on (default: every interface). */
+  host?: string;
+  /** Where the Application logs (default: `@diesel/log`'s Logger at info, to stdout). */
+  logger?: DieselLogger;
+}
+
+export interface Demo {
+  app: Application;
+  /** The bound ports (the real ones when 0 was asked for). */
+  ports: { http: number; echo: number; chat: number };
+  /** The chat room the TCP clients and the page share. */
+  room: ChatRoom;
+}
+
+export const DEFAULT_PORTS = { http: 8088, echo: 8000, chat: 8001 } as const;
+
+/** The echo service of diesel's seed: every line comes back as `you said: <line>`. */
+export function* handleEcho(_remote: RemoteAddress): Routine<void> {
+  while (true) {
+    const line = yield* untilEol();
+    yield `you said: ${line}`;
+  }
+}
+
+function indexPage(ports: () => Demo['ports']): (request: HttpRequest) => HttpResponse {
+  return (request) => {
+    const host = (request.headers.first('host') ?? 'localhost').replace(/:\d+$/, '');
+    const { echo, chat } = ports();
+    const html = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>diesel demo</title>
+<style>body { font: 16px system-ui, sans-serif; margin: 32px; max-width: 720px; color: #222; } code { background: #eee; padding: 1px 4px; border-radius: 3px; }</style>
+</head>
+<body>
+<h1>diesel demo</h1>
+<p>One Node.js process, one diesel <code>Application</code>, every connection a generator.</p>
+<ul>
+  <li><a href="/graph">Live graph</a>: values streamed over a WebSocket.</li>
+  <li><a href="/chat">Chat</a>: a browser page over WebSocket, in the same room as the TCP chat.</li>
+  <li>Chat line protocol: <code>nc ${escapeHtml(host)} ${chat}</code>, send your nick, then lines.</li>
+  <li>Echo: <code>nc ${escapeHtml(host)} ${echo}</code>, every line comes back.</li>
+</ul>
+</body>
+</html>
+`;
+    return { status: 200, headers: new HttpHeaders({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }), body: html };
+  };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * Builds the demo's Application and starts it; resolves once every service listens.
+ * `demo.app.halt()` stops it.
+ */
+export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
+  const { host } = options;
+  const app = new Application({ logger: options.logger ?? new Logger({ verbosity: LOGLVL_INFO, outputs: process.stdout }) });
+  const room = new ChatRoom();
+  const echo = new Service(handleEcho, { port: options.echoPort ?? DEFAULT_PORTS.echo, host, name: 'echo' });
+  const chat = chatService({ port: options.chatPort ?? DEFAULT_PORTS.chat, host, room });
+  const ports = (): Demo['ports'] => ({ http: web.port, echo: echo.port, chat: chat.port });
+  const routes = router({
+    '/': indexPage(ports),
+    ...liveGraphRoutes('/graph'),
+    ...chatRoutes(room, '/chat'),
+  });
+  const web = new Service(new HttpServer(routes), { port: options.httpPort ?? DEFAULT_PORTS.http, host, name: 'http' });
+  app.addService(web).addService(echo).addService(chat);
+  await app.start();
+  return { app, ports: ports(), room };
+}
+
+/** Reads `--name N` / `--name=N` from argv, then the environment variable, then the default. */
+export function demoOptions(argv: readonly string[], env: NodeJS.ProcessEnv): DemoOptions {
+  const flag = (name: string): string | undefined => {
+    for (let i = 0; i < argv.length; i++) {
+      if (argv[i] === `--${name}`) return argv[i + 1];
+      if (argv[i]!.startsWith(`--${name}=`)) return argv[i]!.slice(name.length + 3);
+    }
+    return undefined;
+  };
+  const port = (name: string, variable: string, fallback: number): number => {
+    const text = flag(name) ?? env[variable];
+    if (text === undefined || text === '') return fallback;
+    if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw new Error(`--${name} / ${variable}: not a port: ${JSON.stringify(text)}`);
+    return Number(text);
+  };
+  const host = flag('host') ?? env.DIESEL_DEMO_HOST;
+  return {
+    httpPort: port('http-port', 'DIESEL_DEMO_HTTP_PORT', DEFAULT_PORTS.http),
+    echoPort: port('echo-port', 'DIESEL_DEMO_ECHO_PORT', DEFAULT_PORTS.echo),
+    chatPort: port('chat-port', 'DIESEL_DEMO_CHAT_PORT', DEFAULT_PORTS.chat),
+    ...(host === undefined || host === '' ? {} : { host }),
+  };
+}
+
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  let options: DemoOptions;
+  try {
+    options = demoOptions(argv, process.env);
+  } catch (error) {
+    process.stderr.write(`demo: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const demo = await startDemo(options);
+  const name = options.host === undefined ? 'localhost' : options.host;
+  const { http, echo, chat } = demo.ports;
+  process.stdout.write(
+    [
+      '',
+      'diesel demo — one process, one Application:',
+      `  page        http://${name}:${http}/`,
+      `  live graph  http://${name}:${http}/graph`,
+      `  chat page   http://${name}:${http}/chat`,
+      `  chat (TCP)  nc ${name} ${chat}     send your nick, then lines`,
+      `  echo (TCP)  nc ${name} ${echo}`,
+      'Ctrl-C stops it.',
+      '',
+    ].join('\n'),
+  );
+  const stop = (): void => demo.app.halt();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`demo: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}

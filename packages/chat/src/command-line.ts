@@ -1,0 +1,83 @@
+import { ChatError } from './errors.js';
+
+/** What `diesel-chat`'s arguments ask for. */
+export interface ChatCommand {
+  /** TCP port of the line protocol (`--port`, default 8001). */
+  port: number;
+  /** HTTP port of the page and its WebSocket (`--web-port`, default 8088); null with `--no-web`. */
+  webPort: number | null;
+  /** Address to bind both on (`--host`, default every interface). */
+  host: string | undefined;
+  /** Origins allowed to open the WebSocket (`--origin`, repeatable; `*` for any); empty: the page's own origin only. */
+  origins: string[];
+}
+
+export const DEFAULT_CHAT_PORT = 8001;
+export const DEFAULT_WEB_PORT = 8088;
+
+/** The text `diesel-chat --help` prints. */
+export const CHAT_USAGE = `usage: diesel-chat [--port N] [--web-port M | --no-web] [--host ADDRESS] [--origin URL]...
+
+The diesel chat room: a line protocol on TCP port N (send your nick, then lines) and a
+browser page with a WebSocket on HTTP port M, both in the same room.
+
+  --port N         TCP port for the line protocol (default ${DEFAULT_CHAT_PORT}; 0 picks one)
+  --web-port M     HTTP port for the page (default ${DEFAULT_WEB_PORT}; 0 picks one)
+  --no-web         serve only the TCP line protocol
+  --host ADDRESS   address to listen on (default: every interface)
+  --origin URL     the page origins allowed to open the WebSocket, instead of the page's
+                   own only (repeatable; '*' allows any, e.g. behind a proxy)
+  -h, --help       show this text
+`;
+
+function port(text: string | undefined, flag: string): number {
+  if (text === undefined || !/^\d{1,5}$/.test(text) || Number(text) > 65535) {
+    throw new ChatError('DIESEL_ERR_CHAT_USAGE', `${flag} needs a port from 0 to 65535, got ${JSON.stringify(text ?? '')}`);
+  }
+  return Number(text);
+}
+
+/**
+ * Parses `diesel-chat`'s arguments (without `node` and the script); null for `--help`.
+ * Throws `ChatError` (`DIESEL_ERR_CHAT_USAGE`). A pure function; suspends: no.
+ * @example
+ * parseChatCommandLine(['--port', '9001', '--web-port', '9088']);
+ * // { port: 9001, webPort: 9088, host: undefined, origins: [] }
+ */
+export function parseChatCommandLine(args: readonly string[]): ChatCommand | null {
+  const command: ChatCommand = { port: DEFAULT_CHAT_PORT, webPort: DEFAULT_WEB_PORT, host: undefined, origins: [] };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string | undefined => inline ?? args[++i];
+    switch (flag) {
+      case '-h':
+      case '--help':
+        return null;
+      case '--port':
+        command.port = port(value(), '--port');
+        break;
+      case '--web-port':
+        command.webPort = port(value(), '--web-port');
+        break;
+      case '--no-web':
+        command.webPort = null;
+        break;
+      case '--host': {
+        const host = value();
+        if (host === undefined || host === '') throw new ChatError('DIESEL_ERR_CHAT_USAGE', '--host needs an address');
+        command.host = host;
+        break;
+      }
+      case '--origin': {
+        const origin = value();
+        if (origin === undefined || (origin !== '*' && !/^https?:\/\/[^/]+$/.test(origin))) throw new ChatError('DIESEL_ERR_CHAT_USAGE', `--origin needs scheme://host[:port], got ${JSON.stringify(origin ?? '')}`);
+        command.origins.push(origin);
+        break;
+      }
+      default:
+        throw new ChatError('DIESEL_ERR_CHAT_USAGE', `unexpected argument ${JSON.stringify(arg)}`);
+    }
+  }
+  return command;
+}
