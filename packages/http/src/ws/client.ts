@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { type ConnectOptions, type Connection, connect } from '@diesel/core';
 import { HttpHeaders } from '../headers.js';
 import { WebSocketError } from './errors.js';
-import { acceptKey, headerTokens } from './handshake.js';
+import { acceptKey, headerTokens, parseExtensions } from './handshake.js';
 import { ReadChunk, WriteChunks } from './io.js';
-import { WebSocket, type WebSocketLimits } from './socket.js';
+import { DEFAULT_DEFLATE_THRESHOLD, type DeflateSettings, type PerMessageDeflateOption, WebSocket, type WebSocketLimits } from './socket.js';
 
 export interface WebSocketClientOptions extends WebSocketLimits {
   /** Sent as the `Origin` header (browsers always send one; other clients need not). */
@@ -19,6 +19,11 @@ export interface WebSocketClientOptions extends WebSocketLimits {
   handshakeTimeout?: number;
   /** Largest handshake response head in bytes (default 16 KiB). */
   maxHandshakeSize?: number;
+  /**
+   * Offer permessage-deflate (RFC 7692) without context takeover both ways; messages of at
+   * least `threshold` bytes (default 1024) are sent compressed. Default false.
+   */
+  perMessageDeflate?: PerMessageDeflateOption;
 }
 
 const DEFAULT_HANDSHAKE_TIMEOUT = 30;
@@ -40,8 +45,8 @@ export class WebSocketClient extends WebSocket {
   /** The server's handshake response headers. */
   readonly responseHeaders: HttpHeaders;
 
-  private constructor(connection: Connection, url: string, responseHeaders: HttpHeaders, protocol: string, head: Buffer, options: WebSocketClientOptions) {
-    super(connection, { ...limitsOf(options), role: 'client', protocol, head });
+  private constructor(connection: Connection, url: string, responseHeaders: HttpHeaders, protocol: string, head: Buffer, deflate: DeflateSettings | null, options: WebSocketClientOptions) {
+    super(connection, { ...limitsOf(options), role: 'client', protocol, head, deflate });
     this.url = url;
     this.responseHeaders = responseHeaders;
   }
@@ -76,6 +81,8 @@ export class WebSocketClient extends WebSocket {
       ];
       if (options.origin !== undefined) lines.push(`Origin: ${options.origin}`);
       if (options.protocols !== undefined && options.protocols.length > 0) lines.push(`Sec-WebSocket-Protocol: ${options.protocols.join(', ')}`);
+      const offerDeflate = (options.perMessageDeflate ?? false) !== false;
+      if (offerDeflate) lines.push('Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_no_context_takeover');
       for (const [name, value] of new HttpHeaders(options.headers ?? {})) lines.push(`${name}: ${value}`);
       yield new WriteChunks(connection, Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'));
 
@@ -95,15 +102,36 @@ export class WebSocketClient extends WebSocket {
       if (!headerTokens(headers, 'upgrade').includes('websocket')) throw handshakeError('the response has no Upgrade: websocket', status);
       if (!headerTokens(headers, 'connection').includes('upgrade')) throw handshakeError('the response has no Connection: Upgrade', status);
       if (headers.first('sec-websocket-accept')?.trim() !== acceptKey(key)) throw handshakeError('wrong Sec-WebSocket-Accept', status);
-      if (headers.has('sec-websocket-extensions')) throw handshakeError('the server chose an extension that was not offered', status);
+      const deflate = acceptedDeflate(headers, offerDeflate, options.perMessageDeflate, status);
       const protocol = headers.first('sec-websocket-protocol')?.trim() ?? '';
       if (protocol !== '' && !(options.protocols ?? []).includes(protocol)) throw handshakeError(`the server chose subprotocol ${protocol}, which was not offered`, status);
-      return new WebSocketClient(connection, url, headers, protocol, received.subarray(end + HEAD_END.length), options);
+      return new WebSocketClient(connection, url, headers, protocol, received.subarray(end + HEAD_END.length), deflate, options);
     } catch (error) {
       connection.destroy();
       throw error;
     }
   }
+}
+
+/** Checks the server's `Sec-WebSocket-Extensions` answer against what was offered. */
+function acceptedDeflate(headers: HttpHeaders, offered: boolean, option: PerMessageDeflateOption | undefined, status: number): DeflateSettings | null {
+  const values = headers.get('sec-websocket-extensions');
+  if (values.length === 0) return null;
+  const answers = parseExtensions(values);
+  if (answers === null) throw handshakeError('malformed Sec-WebSocket-Extensions in the response', status);
+  if (answers.length === 0) return null;
+  const [answer] = answers;
+  if (!offered || answers.length > 1 || answer!.name !== 'permessage-deflate') throw handshakeError('the server chose an extension that was not offered', status);
+  const params = answer!.params;
+  for (const [key, value] of params) {
+    const flag = key === 'server_no_context_takeover' || key === 'client_no_context_takeover';
+    const bits = key === 'server_max_window_bits' && typeof value === 'string' && /^(8|9|1[0-5])$/.test(value);
+    if (!(flag && value === true) && !bits) throw handshakeError(`unexpected permessage-deflate parameter ${key} in the response`, status);
+  }
+  // We offered server_no_context_takeover and inflate each message on its own: the server must have agreed.
+  if (!params.has('server_no_context_takeover')) throw handshakeError('the server did not agree to server_no_context_takeover', status);
+  const threshold = typeof option === 'object' ? (option.threshold ?? DEFAULT_DEFLATE_THRESHOLD) : DEFAULT_DEFLATE_THRESHOLD;
+  return { threshold, windowBits: 15 };
 }
 
 function limitsOf(options: WebSocketClientOptions): WebSocketLimits {

@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { constants as zlib, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { CloseCode, WebSocketError, protocolError } from './errors.js';
 
 /**
@@ -43,6 +44,12 @@ export interface FrameParserOptions {
   maxMessageSize?: number;
   /** Largest single frame payload in bytes; more is close 1009. Default: `maxMessageSize`. */
   maxFrameSize?: number;
+  /**
+   * permessage-deflate (RFC 7692) was negotiated, without context takeover: RSV1 on a
+   * message's first frame marks it compressed, and it is inflated (to at most
+   * `maxMessageSize` bytes) when complete. Default false: RSV1 is a protocol error.
+   */
+  perMessageDeflate?: boolean;
 }
 
 /** The parser's states, named after the part of the frame it is waiting for. */
@@ -73,6 +80,7 @@ export class FrameParser {
   readonly maxMessageSize: number;
   readonly maxFrameSize: number;
   readonly #expectMask: boolean;
+  readonly #deflate: boolean;
   readonly #chunks: Buffer[] = [];
   #buffered = 0;
   #state = ParserState.GET_INFO;
@@ -88,11 +96,14 @@ export class FrameParser {
 
   // The message being assembled from fragments.
   #messageOpcode = 0;
+  #compressed = false;
+  #rsv1 = false;
   #fragments: Buffer[] = [];
   #messageLength = 0;
 
   constructor(options: FrameParserOptions) {
     this.#expectMask = options.role === 'server';
+    this.#deflate = options.perMessageDeflate ?? false;
     this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     this.maxFrameSize = options.maxFrameSize ?? this.maxMessageSize;
     for (const [name, value] of [['maxMessageSize', this.maxMessageSize], ['maxFrameSize', this.maxFrameSize]] as const) {
@@ -169,8 +180,10 @@ export class FrameParser {
     const second = this.#peekByte(1);
     this.#skip(2);
     this.#fin = (first & 0x80) !== 0;
-    if ((first & 0x70) !== 0) throw protocolError(`reserved bits set (RSV${rsvNames(first)}) with no extension negotiated`);
     const opcode = first & 0x0f;
+    // RSV1 is permessage-deflate's "compressed" bit, valid only on a message's first frame.
+    this.#rsv1 = (first & 0x40) !== 0 && this.#deflate && (opcode === Opcode.TEXT || opcode === Opcode.BINARY);
+    if ((first & (this.#rsv1 ? 0x30 : 0x70)) !== 0) throw protocolError(`reserved bits set (RSV${rsvNames(first)}) that no extension allows here`);
     this.#opcode = opcode;
     this.#masked = (second & 0x80) !== 0;
     this.#payloadLength = second & 0x7f;
@@ -252,16 +265,20 @@ export class FrameParser {
       default:
         break;
     }
-    if (this.#opcode !== Opcode.CONTINUATION) this.#messageOpcode = this.#opcode;
+    if (this.#opcode !== Opcode.CONTINUATION) {
+      this.#messageOpcode = this.#opcode;
+      this.#compressed = this.#rsv1;
+    }
     if (payload.length > 0) this.#fragments.push(payload);
     this.#messageLength += payload.length;
     if (!this.#fin) return null;
     const fragments = this.#fragments;
-    const data = fragments.length === 0 ? EMPTY : fragments.length === 1 ? fragments[0]! : Buffer.concat(fragments, this.#messageLength);
+    let data = fragments.length === 0 ? EMPTY : fragments.length === 1 ? fragments[0]! : Buffer.concat(fragments, this.#messageLength);
     const opcode = this.#messageOpcode;
     this.#fragments = [];
     this.#messageLength = 0;
     this.#messageOpcode = 0;
+    if (this.#compressed) data = inflateMessage(data, this.maxMessageSize);
     if (opcode === Opcode.BINARY) return { type: 'binary', data };
     if (!isUtf8(data)) throw invalidUtf8('a text message is not valid UTF-8');
     return { type: 'text', data: data.toString('utf8') };
@@ -481,4 +498,35 @@ export function encodeClosePayload(code?: number, reason = ''): Buffer {
   payload.writeUInt16BE(code, 0);
   payload.write(reason, 2, 'utf8');
   return payload;
+}
+
+/** What RFC 7692 §7.2.1 strips from the end of each compressed message and the receiver puts back. */
+const DEFLATE_TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+
+/**
+ * Inflates one permessage-deflate message (no context takeover) to at most `maxSize`
+ * bytes: more is a `WebSocketError` with close 1009, corrupt data one with 1007.
+ * @example
+ * inflateMessage(deflateMessage(Buffer.from('hello')), 1024).toString(); // 'hello'
+ */
+export function inflateMessage(data: Uint8Array, maxSize: number): Buffer {
+  try {
+    return inflateRawSync(Buffer.concat([data, DEFLATE_TAIL]), { finishFlush: zlib.Z_SYNC_FLUSH, maxOutputLength: Math.max(1, maxSize) });
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw tooBig(`a compressed message inflates to more than ${maxSize} bytes`);
+    throw new WebSocketError('DIESEL_ERR_WS_INFLATE', `a compressed message does not inflate: ${(error as Error).message}`, { closeCode: CloseCode.INVALID_PAYLOAD, cause: error });
+  }
+}
+
+/**
+ * Compresses one message for permessage-deflate (no context takeover): raw DEFLATE,
+ * sync-flushed, with the final `00 00 ff ff` removed. Send it with RSV1 set. Pure.
+ * @example
+ * const frame = encodeFrame(Opcode.TEXT, deflateMessage(Buffer.from('hello')), { rsv1: true });
+ */
+export function deflateMessage(data: Uint8Array, windowBits = 15): Buffer {
+  const out = deflateRawSync(data, { finishFlush: zlib.Z_SYNC_FLUSH, windowBits });
+  const end = out.length >= 4 && out.subarray(out.length - 4).equals(DEFLATE_TAIL) ? out.length - 4 : out.length;
+  // An empty message is nothing but the tail: a single 0x00 byte (an empty fixed block, unfinished) stands for it.
+  return end === 0 ? Buffer.from([0x00]) : out.subarray(0, end);
 }

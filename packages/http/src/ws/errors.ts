@@ -22,13 +22,14 @@ export type WebSocketErrorCode =
   | 'DIESEL_ERR_WS_PROTOCOL'
   | 'DIESEL_ERR_WS_INVALID_UTF8'
   | 'DIESEL_ERR_WS_MESSAGE_TOO_BIG'
+  | 'DIESEL_ERR_WS_INFLATE'
   | 'DIESEL_ERR_WS_HANDSHAKE'
   | 'DIESEL_ERR_WS_CLOSED'
   | 'DIESEL_ERR_WS_CONCURRENT_WAIT';
 
 /**
  * Every WebSocket failure: a protocol violation by the peer (with the close code sent for
- * it: 1002, 1007, 1009), a refused handshake (`status` holds the HTTP status), or a send
+ * it: 1002, 1007, 1009; a compressed message that does not inflate is 1007), a refused handshake (`status` holds the HTTP status), or a send
  * on a closed socket.
  * @example
  * try {

@@ -123,3 +123,92 @@ function headerTokensKeepCase(headers: HttpHeaders, name: string): string[] {
   }
   return tokens;
 }
+
+/** One extension offer or answer from `Sec-WebSocket-Extensions`: its name and parameters (value `true` when bare). */
+export interface ExtensionOffer {
+  readonly name: string;
+  readonly params: ReadonlyMap<string, string | true>;
+}
+
+/**
+ * Parses `Sec-WebSocket-Extensions` values (RFC 6455 §9.1) into offers, in order.
+ * Returns null if a value is malformed, or repeats a parameter.
+ * @example
+ * parseExtensions(['permessage-deflate; client_max_window_bits, x-foo']);
+ * // [{ name: 'permessage-deflate', params: Map { 'client_max_window_bits' => true } }, { name: 'x-foo', params: Map {} }]
+ */
+export function parseExtensions(values: readonly string[]): ExtensionOffer[] | null {
+  const offers: ExtensionOffer[] = [];
+  for (const value of values) {
+    for (const item of value.split(',')) {
+      const [name, ...rest] = item.split(';').map((part) => part.trim());
+      if (name === undefined || !TOKEN.test(name)) {
+        if (name === '' && rest.length === 0) continue;
+        return null;
+      }
+      const params = new Map<string, string | true>();
+      for (const param of rest) {
+        const eq = param.indexOf('=');
+        const key = (eq === -1 ? param : param.slice(0, eq)).trim().toLowerCase();
+        let val: string | true = true;
+        if (eq !== -1) {
+          val = param.slice(eq + 1).trim();
+          if (val.length >= 2 && val.startsWith('"') && val.endsWith('"')) val = val.slice(1, -1);
+          if (!TOKEN.test(val)) return null;
+        }
+        if (!TOKEN.test(key) || params.has(key)) return null;
+        params.set(key, val);
+      }
+      offers.push({ name: name.toLowerCase(), params });
+    }
+  }
+  return offers;
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** What the server agreed for permessage-deflate: the response value and the window it compresses with. */
+export interface DeflateAgreement {
+  /** The `Sec-WebSocket-Extensions` response value. */
+  readonly response: string;
+  /** windowBits for our compressor (the client may ask for a smaller one). */
+  readonly windowBits: number;
+}
+
+/**
+ * Server side of RFC 7692: accepts the first valid permessage-deflate offer, always
+ * without context takeover in either direction (each message is compressed on its own,
+ * so no zlib state outlives a message), or returns null to decline them all.
+ * @example
+ * negotiateDeflate(['permessage-deflate; client_max_window_bits']);
+ * // { response: 'permessage-deflate; server_no_context_takeover; client_no_context_takeover', windowBits: 15 }
+ */
+export function negotiateDeflate(values: readonly string[]): DeflateAgreement | null {
+  const offers = parseExtensions(values);
+  if (offers === null) return null;
+  for (const offer of offers) {
+    if (offer.name !== 'permessage-deflate') continue;
+    let windowBits = 15;
+    let valid = true;
+    for (const [key, value] of offer.params) {
+      if (key === 'server_no_context_takeover' || key === 'client_no_context_takeover') {
+        valid &&= value === true;
+      } else if (key === 'server_max_window_bits') {
+        const bits = value === true ? NaN : Number(value);
+        // zlib cannot compress raw DEFLATE with an 8-bit window: decline such an offer.
+        valid &&= Number.isInteger(bits) && bits >= 9 && bits <= 15;
+        windowBits = bits;
+      } else if (key === 'client_max_window_bits') {
+        const bits = value === true ? 15 : Number(value);
+        valid &&= Number.isInteger(bits) && bits >= 8 && bits <= 15;
+      } else {
+        valid = false;
+      }
+    }
+    if (!valid) continue;
+    let response = 'permessage-deflate; server_no_context_takeover; client_no_context_takeover';
+    if (offer.params.has('server_max_window_bits')) response += `; server_max_window_bits=${windowBits}`;
+    return { response, windowBits };
+  }
+  return null;
+}

@@ -8,6 +8,8 @@ export {
   Opcode,
   ParserState,
   applyMask,
+  deflateMessage,
+  inflateMessage,
   encodeClosePayload,
   encodeFrame,
   frameHeader,
@@ -16,7 +18,26 @@ export {
   type FrameParserOptions,
   type WebSocketEvent,
 } from './codec.js';
-export { acceptKey, checkUpgrade, originAllowed, type OriginPolicy, type UpgradeCheck, type UpgradeRequest } from './handshake.js';
-export { WebSocket, type WebSocketLimits, type WebSocketMessage, type WebSocketOptions } from './socket.js';
+export {
+  acceptKey,
+  checkUpgrade,
+  negotiateDeflate,
+  originAllowed,
+  parseExtensions,
+  type DeflateAgreement,
+  type ExtensionOffer,
+  type OriginPolicy,
+  type UpgradeCheck,
+  type UpgradeRequest,
+} from './handshake.js';
+export {
+  DEFAULT_DEFLATE_THRESHOLD,
+  WebSocket,
+  type DeflateSettings,
+  type PerMessageDeflateOption,
+  type WebSocketLimits,
+  type WebSocketMessage,
+  type WebSocketOptions,
+} from './socket.js';
 export { websocket, type WebSocketHandler, type WebSocketServerOptions } from './websocket.js';
 export { WebSocketClient, type WebSocketClientOptions } from './client.js';

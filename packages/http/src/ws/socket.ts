@@ -1,6 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 import { type Connection, ConnectionClosed, type CustomToken, type Routine } from '@diesel/core';
-import { FrameParser, MAX_CONTROL_PAYLOAD, Opcode, encodeClosePayload, encodeFrame, frameHeader } from './codec.js';
+import { FrameParser, MAX_CONTROL_PAYLOAD, Opcode, deflateMessage, encodeClosePayload, encodeFrame, frameHeader } from './codec.js';
 import { CloseCode, WebSocketError } from './errors.js';
 import { ReadChunk, WriteChunks } from './io.js';
 
@@ -30,7 +30,23 @@ export interface WebSocketOptions extends WebSocketLimits {
   protocol?: string;
   /** Bytes already read past the handshake, which belong to the frame stream. */
   head?: Uint8Array;
+  /** permessage-deflate as negotiated in the handshake (no context takeover), or null/absent for none. */
+  deflate?: DeflateSettings | null;
 }
+
+/** Compression settings of a socket that negotiated permessage-deflate. */
+export interface DeflateSettings {
+  /** Messages shorter than this many bytes are sent uncompressed. */
+  readonly threshold: number;
+  /** windowBits of our compressor (9–15). */
+  readonly windowBits: number;
+}
+
+/** The `perMessageDeflate` option of servers and clients: on, or on with a threshold. */
+export type PerMessageDeflateOption = boolean | { /** Compress messages of at least this many bytes (default 1024). */ threshold?: number };
+
+/** Default: messages under 1 KiB are not worth compressing. */
+export const DEFAULT_DEFLATE_THRESHOLD = 1024;
 
 /** Frames up to this size are sent as one buffer (one copy); bigger payloads are written after their header, uncopied. */
 const COALESCE_LIMIT = 16 * 1024;
@@ -58,6 +74,7 @@ export class WebSocket {
   readonly #parser: FrameParser;
   readonly #pingMs: number | undefined;
   readonly #closeTimeoutMs: number;
+  readonly #deflate: DeflateSettings | null;
   #reading = false;
   #closeSent = false;
   /** No more frames will be read: a close frame arrived, the protocol failed, or the connection dropped. */
@@ -75,7 +92,9 @@ export class WebSocket {
       role: options.role === 'server' ? 'server' : 'client',
       maxMessageSize: options.maxMessageSize,
       maxFrameSize: options.maxFrameSize,
+      perMessageDeflate: options.deflate != null,
     });
+    this.#deflate = options.deflate ?? null;
     const ping = options.pingInterval ?? 0;
     this.#pingMs = ping > 0 ? ping * 1000 : undefined;
     this.#closeTimeoutMs = (options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT) * 1000;
@@ -197,9 +216,24 @@ export class WebSocket {
    */
   send(message: string | Uint8Array): CustomToken<undefined> {
     this.#checkOpen();
-    if (typeof message === 'string') return this.#frame(Opcode.TEXT, Buffer.from(message, 'utf8'));
-    if (!(message instanceof Uint8Array)) throw new TypeError('WebSocket.send() takes a string or a Uint8Array');
-    return this.#frame(Opcode.BINARY, message);
+    let opcode: number = Opcode.BINARY;
+    let payload: Uint8Array;
+    if (typeof message === 'string') {
+      opcode = Opcode.TEXT;
+      payload = Buffer.from(message, 'utf8');
+    } else if (message instanceof Uint8Array) {
+      payload = message;
+    } else {
+      throw new TypeError('WebSocket.send() takes a string or a Uint8Array');
+    }
+    const deflate = this.#deflate;
+    if (deflate !== null && payload.length >= deflate.threshold) return this.#frame(opcode, deflateMessage(payload, deflate.windowBits), true);
+    return this.#frame(opcode, payload);
+  }
+
+  /** The permessage-deflate settings negotiated for this socket, or null. */
+  get deflate(): DeflateSettings | null {
+    return this.#deflate;
   }
 
   /**
@@ -289,10 +323,10 @@ export class WebSocket {
     }
   }
 
-  #frame(opcode: number, payload: Uint8Array): WriteChunks {
-    if (this.#role === 'client') return new WriteChunks(this.connection, encodeFrame(opcode, payload, { mask: nextMask() }));
-    if (payload.length <= COALESCE_LIMIT) return new WriteChunks(this.connection, encodeFrame(opcode, payload));
-    return new WriteChunks(this.connection, frameHeader(opcode, payload.length), payload);
+  #frame(opcode: number, payload: Uint8Array, rsv1 = false): WriteChunks {
+    if (this.#role === 'client') return new WriteChunks(this.connection, encodeFrame(opcode, payload, { mask: nextMask(), rsv1 }));
+    if (payload.length <= COALESCE_LIMIT) return new WriteChunks(this.connection, encodeFrame(opcode, payload, { rsv1 }));
+    return new WriteChunks(this.connection, frameHeader(opcode, payload.length, { rsv1 }), payload);
   }
 
   #control(opcode: number, data: Uint8Array): WriteChunks {

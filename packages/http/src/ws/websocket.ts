@@ -3,8 +3,8 @@ import { currentHub } from '../current-hub.js';
 import { HttpHeaders } from '../headers.js';
 import { type HttpRequest, type HttpResponse, type TakenOver, takenOver } from '../types.js';
 import { CloseCode, WebSocketError } from './errors.js';
-import { type OriginPolicy, acceptKey, checkUpgrade } from './handshake.js';
-import { WebSocket, type WebSocketLimits } from './socket.js';
+import { type OriginPolicy, acceptKey, checkUpgrade, negotiateDeflate } from './handshake.js';
+import { DEFAULT_DEFLATE_THRESHOLD, type PerMessageDeflateOption, WebSocket, type WebSocketLimits } from './socket.js';
 
 /** What `websocket()` runs once the handshake is done: a generator given the socket and the upgrade request. */
 export type WebSocketHandler = (ws: WebSocket, request: HttpRequest) => Routine<unknown>;
@@ -23,6 +23,12 @@ export interface WebSocketServerOptions extends WebSocketLimits {
    * offers is chosen and available as `ws.protocol`. Default: none.
    */
   protocols?: readonly string[];
+  /**
+   * permessage-deflate (RFC 7692): accepted when the client offers it, without context
+   * takeover both ways; messages of at least `threshold` bytes (default 1024) are sent
+   * compressed. Default false.
+   */
+  perMessageDeflate?: PerMessageDeflateOption;
 }
 
 /**
@@ -42,7 +48,8 @@ export interface WebSocketServerOptions extends WebSocketLimits {
  * app.addService(new Service(new HttpServer(routes), 8000));
  */
 export function websocket(handler: WebSocketHandler, options: WebSocketServerOptions = {}): (request: HttpRequest) => Routine<HttpResponse | TakenOver> {
-  const { origins, protocols = [], ...limits } = options;
+  const { origins, protocols = [], perMessageDeflate = false, ...limits } = options;
+  const threshold = typeof perMessageDeflate === 'object' ? (perMessageDeflate.threshold ?? DEFAULT_DEFLATE_THRESHOLD) : DEFAULT_DEFLATE_THRESHOLD;
   return function* upgrade(request: HttpRequest): Routine<HttpResponse | TakenOver> {
     const check = checkUpgrade(request, origins);
     if (!check.ok) {
@@ -53,8 +60,11 @@ export function websocket(handler: WebSocketHandler, options: WebSocketServerOpt
     const connection = yield* thisConnection();
     let head = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(check.key)}\r\n`;
     if (protocol !== '') head += `Sec-WebSocket-Protocol: ${protocol}\r\n`;
+    const agreed = perMessageDeflate === false ? null : negotiateDeflate(request.headers.get('sec-websocket-extensions'));
+    if (agreed !== null) head += `Sec-WebSocket-Extensions: ${agreed.response}\r\n`;
     yield `${head}\r\n`;
-    const ws = new WebSocket(connection, { role: 'server', protocol, ...limits });
+    const deflate = agreed === null ? null : { threshold, windowBits: agreed.windowBits };
+    const ws = new WebSocket(connection, { role: 'server', protocol, deflate, ...limits });
     try {
       yield handler(ws, request);
       if (!ws.closed) yield* ws.close(CloseCode.NORMAL);
