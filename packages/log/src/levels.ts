@@ -1,14 +1,34 @@
 import { InvalidLevel } from './errors.js';
 
-/** Everything, including chatter meant for whoever is debugging. */
+/**
+ * 0: everything, including chatter meant for whoever is debugging.
+ * @example
+ * const logger = new Logger({ verbosity: LOGLVL_DEBUG });
+ */
 export const LOGLVL_DEBUG = 0;
-/** Normal operation worth a line: a service listening, a request served. */
+/**
+ * 1: normal operation worth a line: a service listening, a request served.
+ * @example
+ * const http = log.getSublogger('http', LOGLVL_INFO);
+ */
 export const LOGLVL_INFO = 1;
-/** Something odd that the program survived. The default verbosity. */
+/**
+ * 2: something odd that the program survived. The default verbosity.
+ * @example
+ * logger.log(LOGLVL_WARN, 'slow client');
+ */
 export const LOGLVL_WARN = 2;
-/** Something failed: a handler threw, a connection was lost mid-request. */
+/**
+ * 3: something failed: a handler threw, a connection was lost mid-request.
+ * @example
+ * if (logger.isEnabled(LOGLVL_ERR)) logger.error(report());
+ */
 export const LOGLVL_ERR = 3;
-/** The program may not be able to go on. */
+/**
+ * 4: the program may not be able to go on.
+ * @example
+ * logger.verbosity = LOGLVL_CRITICAL; // only the worst
+ */
 export const LOGLVL_CRITICAL = 4;
 
 /**

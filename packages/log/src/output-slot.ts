@@ -50,6 +50,8 @@ export class OutputSlot {
   #failures = 0;
 
   readonly #maxPending: number;
+  /** Whether the 'error' listener is on: added at the first write, so that merely creating a logger (the global `log`, at import) changes nothing about `process.stdout`. */
+  #watching = false;
 
   constructor(
     output: LogOutput,
@@ -77,7 +79,6 @@ export class OutputSlot {
     } else {
       throw new InvalidOutput(`output ${index} (${describeValue(output)}) has no write(string) or writeRecord(record) method`);
     }
-    watchErrors(this.#target, this);
   }
 
   /** Lines this output failed to take. */
@@ -88,6 +89,7 @@ export class OutputSlot {
   /** Writes a formatted line (TEXT and JSON_LINES slots). Never throws. */
   writeLine(line: string): void {
     const target = this.#target as TextOutput & StreamState;
+    if (!this.#watching) this.#watch();
     if (target.destroyed === true || target.writableEnded === true) {
       this.fail(new Error('output stream is closed'));
       return;
@@ -107,11 +109,17 @@ export class OutputSlot {
 
   /** Hands a record over (RECORD slots). Never throws. */
   writeRecord(record: LogRecord): void {
+    if (!this.#watching) this.#watch();
     try {
       settle((this.#target as RecordOutput).writeRecord(record), this);
     } catch (error) {
       this.fail(error);
     }
+  }
+
+  #watch(): void {
+    this.#watching = true;
+    watchErrors(this.#target, this);
   }
 
   fail(error: unknown): void {

@@ -153,7 +153,7 @@ describe('a failing output', () => {
     expect(logger.failedWrites).toBe(2);
   });
 
-  it('several loggers on one stream each learn of its error, with one listener on the stream', async () => {
+  it('several loggers on one stream each learn of its error, with one listener on the stream, added at the first write', async () => {
     const broken = new Writable({
       write(_chunk, _encoding, callback) {
         callback(new Error('gone'));
@@ -162,9 +162,11 @@ describe('a failing output', () => {
     const a = recorder();
     const b = recorder();
     const first = new Logger({ outputs: broken, onOutputError: a.onOutputError });
-    new Logger({ outputs: broken, onOutputError: b.onOutputError });
-    expect(broken.listenerCount('error')).toBe(1);
+    const second = new Logger({ outputs: broken, onOutputError: b.onOutputError });
+    expect(broken.listenerCount('error')).toBe(0); // creating a logger changes nothing on its streams
     first.warn('x');
+    second.warn('y');
+    expect(broken.listenerCount('error')).toBe(1);
     await new Promise((resolve) => broken.once('close', resolve));
     expect(a.reports).toHaveLength(1);
     expect(b.reports).toHaveLength(1);
