@@ -1,8 +1,10 @@
 import '../../scripts/vitest-node20.mjs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { standardDecorators } from '../../scripts/vitest-decorators.mjs';
 
 export default defineConfig({
+  plugins: [standardDecorators()],
   // Examples import '@diesel/log' as users do; point that at src so tests need no build
   // and examples and tests share one module instance (one global `log`).
   resolve: { alias: { '@diesel/log': fileURLToPath(new URL('./src/index.ts', import.meta.url)) } },
