@@ -65,6 +65,8 @@ export const DEFAULT_MAX_PENDING_BYTES = 8 * 1024 * 1024;
 interface Family extends FailureCounter {
   readonly slots: readonly OutputSlot[];
   readonly now: () => number;
+  /** True while a line is being written: guards against an output logging to its own logger. */
+  busy: boolean;
 }
 
 /** What a disabled level method is. */
@@ -151,7 +153,7 @@ export class Logger implements DieselLogger {
       const slots: OutputSlot[] = [];
       const maxPending = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
       if (!(maxPending >= 0)) throw new LogError('DIESEL_ERR_LOG_INVALID_OPTION', `Logger: maxPendingBytes must be a number >= 0, got ${String(maxPending)}`);
-      family = { slots, now: options.now ?? Date.now, failedWrites: 0, droppedLines: 0 };
+      family = { slots, now: options.now ?? Date.now, failedWrites: 0, droppedLines: 0, busy: false };
       for (const [index, output] of list.entries()) {
         slots.push(new OutputSlot(output, index, options.jsonLines === true, maxPending, family, report));
       }
@@ -205,7 +207,8 @@ export class Logger implements DieselLogger {
 
   /**
    * Lines not handed to a stream output because it had more than `maxPendingBytes`
-   * waiting, over this logger's family.
+   * waiting, plus lines logged re-entrantly (from inside an output, a reporter or a lazy
+   * message of the same logger family), over this logger's family.
    */
   get droppedLines(): number {
     return this.#family.droppedLines;
@@ -257,18 +260,29 @@ export class Logger implements DieselLogger {
 
   #emit(level: LogLevel, message: LogMessage): void {
     const family = this.#family;
-    const text = typeof message === 'string' ? message : evaluate(message);
-    const time = family.now();
-    const wants = this.#wants;
-    // Each format is made at most once per call, and only if some output wants it.
-    const textLine = wants[TEXT] ? `[${textTimestamp(time)}] ${this.#tags[level]!} ${text}\n` : '';
-    // Same bytes as formatJsonLine(record), with the level/name part made once per logger.
-    const jsonLine = wants[JSON_LINES] ? `{"time":"${isoTimestamp(time)}${this.#jsonTags[level]!}${jsonString(text)}}\n` : '';
-    const record: LogRecord | null = wants[RECORD] ? { time, level, name: this.#name, message: text } : null;
-    for (const slot of family.slots) {
-      if (slot.kind === TEXT) slot.writeLine(textLine);
-      else if (slot.kind === JSON_LINES) slot.writeLine(jsonLine);
-      else slot.writeRecord(record!);
+    if (family.busy) {
+      // Logged from inside an output, a reporter or a lazy message of this same family:
+      // writing it would recurse (an output that logs to its own logger never returns).
+      family.droppedLines++;
+      return;
+    }
+    family.busy = true;
+    try {
+      const text = typeof message === 'string' ? message : evaluate(message);
+      const time = family.now();
+      const wants = this.#wants;
+      // Each format is made at most once per call, and only if some output wants it.
+      const textLine = wants[TEXT] ? `[${textTimestamp(time)}] ${this.#tags[level]!} ${text}\n` : '';
+      // Same bytes as formatJsonLine(record), with the level/name part made once per logger.
+      const jsonLine = wants[JSON_LINES] ? `{"time":"${isoTimestamp(time)}${this.#jsonTags[level]!}${jsonString(text)}}\n` : '';
+      const record: LogRecord | null = wants[RECORD] ? { time, level, name: this.#name, message: text } : null;
+      for (const slot of family.slots) {
+        if (slot.kind === TEXT) slot.writeLine(textLine);
+        else if (slot.kind === JSON_LINES) slot.writeLine(jsonLine);
+        else slot.writeRecord(record!);
+      }
+    } finally {
+      family.busy = false;
     }
   }
 }

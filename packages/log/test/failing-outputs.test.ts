@@ -237,6 +237,28 @@ describe('a failing output', () => {
     stuck.destroy();
   });
 
+  it('an output that logs to its own logger does not recurse: the nested line is dropped and counted', () => {
+    const good = new MemoryOutput();
+    const logger: Logger = new Logger({
+      outputs: [
+        {
+          write(line: string) {
+            if (line.includes('trigger')) logger.error('from inside the output');
+          },
+        },
+        good,
+      ],
+    });
+    logger.warn('trigger');
+    logger.warn(() => {
+      logger.error('from inside a lazy message');
+      return 'lazy';
+    });
+    expectLines(good.text, ['[TS] {warn} trigger', '[TS] {warn} lazy']);
+    expect(logger.droppedLines).toBe(2);
+    expect(logger.failedWrites).toBe(0);
+  });
+
   it('never stops an Application: a handler error is still logged to the working output and the service keeps serving', async () => {
     const good = new MemoryOutput();
     const logger = new Logger({ verbosity: LOGLVL_INFO, outputs: [throwing, good], onOutputError: () => {} });
