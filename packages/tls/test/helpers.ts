@@ -56,9 +56,13 @@ export function tlsClient(port: number, options: tls.ConnectionOptions = {}): Pr
   });
 }
 
-/** Resolves with the first error the socket emits, or null if it closes cleanly. */
+/** Resolves with the first error the socket emits, or null if it closes cleanly (or already has). */
 export function settled(socket: net.Socket): Promise<Error | null> {
   return new Promise((resolve) => {
+    if (socket.closed) {
+      resolve(socket.errored ?? null);
+      return;
+    }
     let error: Error | null = null;
     socket.on('error', (e) => (error ??= e));
     socket.on('close', () => resolve(error));
@@ -66,7 +70,7 @@ export function settled(socket: net.Socket): Promise<Error | null> {
 }
 
 /** Reads from `socket` until `text` has arrived; resolves with everything read so far. */
-export function readUntilText(socket: net.Socket, text: string): Promise<string> {
+export function readUntilText(socket: Duplex, text: string): Promise<string> {
   return new Promise((resolve, reject) => {
     let seen = '';
     const onData = (chunk: Buffer): void => {
