@@ -8,14 +8,13 @@ export type ChatErrorCode =
   | 'DIESEL_ERR_CHAT_NICK_TAKEN'
   /** A member fell more than `maxBacklog` lines behind and was dropped. */
   | 'DIESEL_ERR_CHAT_TOO_SLOW'
-  /** A TCP client sent a line longer than `maxLineLength` bytes. */
-  | 'DIESEL_ERR_CHAT_LINE_TOO_LONG'
   /** The `diesel-chat` command line is not valid. */
   | 'DIESEL_ERR_CHAT_USAGE';
 
 /**
  * Every error `@diesel/chat` raises; branch on `code`. Nick errors are answered to the
- * client (`! nick "bob" is taken`) and it may try again; the others end its connection.
+ * client (`! nick "bob" is taken`) and it may try again; a dropped member's `say` throws
+ * `DIESEL_ERR_CHAT_TOO_SLOW`.
  * @example
  * try {
  *   member = yield* room.join(nick);

@@ -1,4 +1,4 @@
-import { type Routine, fire, wait } from '@diesel/core';
+import { type Routine, fire, sleep, wait } from '@diesel/core';
 import { ChatError } from './errors.js';
 
 export interface ChatRoomOptions {
@@ -89,13 +89,18 @@ export class ChatRoom {
 
   /**
    * Queues `line` for every member and wakes them. Members past `maxBacklog` are dropped
-   * (they find out through `member.dropped` and leave). Suspends: no.
+   * (they find out through `member.dropped` and leave).
+   * Suspends: only when some member has more than half of `maxBacklog` queued — then
+   * once (`sleep(0)`), so that the members just woken catch up before more is said. A
+   * client that sends a burst of lines in one packet would otherwise be read line after
+   * line without a pause and push readers that are keeping up over the limit.
    * @example
    * yield* room.broadcast('* the server will restart in 5 minutes');
    */
   *broadcast(line: string): Routine<void> {
-    this.#deliverAll(line);
+    const crowded = this.#deliverAll(line);
     yield* fire(this.event);
+    if (crowded) yield* sleep(0);
   }
 
   /** @internal */
@@ -105,15 +110,20 @@ export class ChatRoom {
     yield* this.broadcast(`* ${member.nick} left`);
   }
 
-  #deliverAll(line: string): void {
+  /** Queues `line` for everyone; true if someone is now past half of `maxBacklog`. */
+  #deliverAll(line: string): boolean {
     const dropped: ChatMember[] = [];
+    const half = this.maxBacklog / 2;
+    let crowded = false;
     for (const member of this.#members.values()) {
       if (!member.deliver(line)) dropped.push(member);
+      else if (member.pending > half) crowded = true;
     }
     for (const member of dropped) this.#members.delete(member.nick);
     // Announcing a drop may push another member past its backlog in turn; each member
     // is dropped once, so this ends.
-    for (const member of dropped) this.#deliverAll(`* ${member.nick} left (too slow)`);
+    for (const member of dropped) crowded = this.#deliverAll(`* ${member.nick} left (too slow)`) || crowded;
+    return crowded;
   }
 
   /** Cleans a message: controls removed, cut at `maxMessageLength` characters, trimmed. Suspends: no. */

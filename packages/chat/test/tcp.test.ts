@@ -135,3 +135,39 @@ describe('chat over TCP', () => {
     expect(room.size).toBe(0);
   });
 });
+
+describe('chat over TCP, bursts and slow readers', () => {
+  it('a burst of 5000 lines in one write reaches readers that keep up, none dropped (maxBacklog 100)', async () => {
+    const { port, room } = await startChat(new ChatRoom({ maxBacklog: 100 }));
+    const readers = await Promise.all([0, 1, 2].map((i) => LineClient.join(port, `reader${i}`)));
+    const burst = await LineClient.join(port, 'burst');
+    burst.socket.write(Array.from({ length: 5000 }, (_, i) => `l${i}\n`).join(''));
+    for (const reader of readers) {
+      const seen = (await reader.until('burst: l4999')).filter((l) => l.startsWith('burst: '));
+      expect(seen).toHaveLength(4999);
+      expect(seen[4998]).toBe('burst: l4998');
+    }
+    expect(room.size).toBe(4);
+  });
+
+  it('drops a client that stops reading, and the room carries on', async () => {
+    const { port, room } = await startChat(new ChatRoom({ maxBacklog: 50 }));
+    const stalled = await LineClient.join(port, 'stalled');
+    stalled.socket.pause(); // reads nothing more: the kernel buffers fill, then its writes stall
+    const talker = await LineClient.join(port, 'talker');
+    const line = 'x'.repeat(1000);
+    // Talk until the room gives up on the stalled client (bounded: 64 MB at most).
+    let sent = 0;
+    while (room.nicks.includes('stalled') && sent < 64_000) {
+      talker.socket.write(`${line}\n`.repeat(100));
+      sent += 100;
+      await talker.until(`talker: ${line}`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(room.nicks).toEqual(['talker']);
+    await talker.until('* stalled left (too slow)');
+    stalled.socket.resume();
+    const rest = await stalled.rest();
+    expect(rest[rest.length - 1]).toBe('! you fell more than 50 lines behind and were dropped');
+  });
+});
