@@ -1,6 +1,6 @@
 // One echo server for bench/ws.mjs, in its own process: `node bench/ws-server.mjs diesel|ws`.
 // Tells its parent (IPC) the port it listens on, and answers 'memory' with its peak RSS.
-import { Application, Service, until } from '@diesel/core';
+import { Application, Service } from '@diesel/core';
 import * as http from '../dist/index.js';
 import { WebSocketServer } from 'ws';
 
@@ -13,19 +13,7 @@ function* echo(ws) {
 
 async function diesel() {
   const endpoint = http.websocket(echo, { maxMessageSize: MAX, origins: '*' });
-  let handler;
-  if (typeof http.HttpServer === 'function' && typeof http.router === 'function') {
-    handler = new http.HttpServer(http.router({ '/': endpoint }));
-  } else {
-    // Until the HTTP server lands: read the request head and hand it to the endpoint.
-    handler = function* front(remote) {
-      const head = yield* until('\r\n\r\n', { encoding: 'latin1' });
-      const [line, ...rest] = head.slice(0, -4).split('\r\n');
-      const [method, url, proto] = line.split(' ');
-      const headers = new http.HttpHeaders(rest.map((l) => [l.slice(0, l.indexOf(':')).trim(), l.slice(l.indexOf(':') + 1).trim()]));
-      yield endpoint({ method, url, version: proto.slice(5), headers, body: null, remote });
-    };
-  }
+  const handler = new http.HttpServer(http.router({ '/': endpoint }), { logRequests: false });
   const app = new Application();
   const service = new Service(handler, { port: 0, host: '127.0.0.1' });
   app.addService(service);

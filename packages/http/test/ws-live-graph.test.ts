@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Application, Service } from '@diesel/core';
-import { HttpHeaders, HttpServer, type HttpHandler } from '@diesel/http';
-import { liveGraphRoutes } from '../examples/live-graph/live-graph.js';
+import { HttpServer, type HttpHandler, router } from '@diesel/http';
+import { liveGraphRoutes, serveLiveGraph } from '../examples/live-graph/live-graph.js';
 import { WsPeer } from './ws/peer.js';
 
 /**
@@ -23,15 +23,10 @@ interface Served {
   stop(): void;
 }
 
-/** Serves the routes with the built package's HttpServer (the example imports the built package too). */
+/** Serves routes with the built package's HttpServer and router (the example imports the built package too). */
 async function serveRoutes(routes: Record<string, HttpHandler>): Promise<Served> {
-  // Until the router is committed: exact-path dispatch.
-  const dispatch: HttpHandler = (request) => {
-    const handler = routes[request.url.split('?')[0]!];
-    return handler !== undefined ? handler(request) : { status: 404, headers: new HttpHeaders(), body: 'not found\n' };
-  };
   const app = new Application();
-  const service = new Service(new HttpServer(dispatch), { port: 0, host: '127.0.0.1' });
+  const service = new Service(new HttpServer(router(routes)), { port: 0, host: '127.0.0.1' });
   app.addService(service);
   await app.start();
   return { port: service.port, stop: () => app.halt() };
@@ -44,7 +39,7 @@ afterEach(() => {
 });
 
 describe('live-graph example', () => {
-  it('serves the page and streams values in [0, 1) over the socket on the same port', async () => {
+  it('mounted under /graph in a router: serves the page and streams values in [0, 1) over the socket on the same port', async () => {
     server = await serveRoutes(liveGraphRoutes('/graph', { interval: 0.01 }));
     const page = await fetch(`http://127.0.0.1:${server.port}/graph`);
     expect(page.status).toBe(200);
@@ -67,14 +62,16 @@ describe('live-graph example', () => {
     if (!existsSync(CHROMIUM)) {
       throw new Error(`Chromium is needed for this test and was not found at ${CHROMIUM}: install it (sudo bash scripts/install-peers.sh) or set CHROMIUM_PATH`);
     }
-    server = await serveRoutes(liveGraphRoutes('/graph', { interval: 0.05 }));
+    // Served alone, as main() does: the page at / and the socket at /ws, one port.
+    const alone = await serveLiveGraph({ port: 0, host: '127.0.0.1', interval: 0.05 });
+    server = { port: alone.port, stop: () => alone.app.halt() };
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
     });
     try {
       const page = await browser.newPage({ viewport: { width: 860, height: 440 } });
-      const response = await page.goto(`http://127.0.0.1:${server.port}/graph`);
+      const response = await page.goto(`http://127.0.0.1:${server.port}/`);
       expect(response?.status()).toBe(200);
       await page.waitForFunction(() => Number((globalThis as { pointCount?: number }).pointCount ?? 0) >= 20, null, { timeout: 60_000, polling: 100 });
       expect(Number(await page.getAttribute('body', 'data-points'))).toBeGreaterThanOrEqual(20);

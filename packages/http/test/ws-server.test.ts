@@ -1,7 +1,7 @@
 import { Loop } from '@diesel/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Opcode, WebSocket, encodeClosePayload, encodeFrame, frameHeader } from '../src/index.js';
-import { RawClient, handshakeRequest, serveWs, type WsServer } from './ws/harness.js';
+import { HttpHeaders, Opcode, WebSocket, encodeClosePayload, encodeFrame, frameHeader, websocket } from '../src/index.js';
+import { RawClient, handshakeRequest, serveRoutes, serveWs, type WsServer } from './ws/harness.js';
 import { WsPeer } from './ws/peer.js';
 
 /**
@@ -76,6 +76,27 @@ async function readFrame(client: RawClient): Promise<{ opcode: number; payload: 
 }
 
 describe('websocket() server against the ws client', () => {
+  it('shares one port and one router with ordinary pages', async () => {
+    server = await serveRoutes({
+      '/': () => ({ status: 200, headers: new HttpHeaders({ 'Content-Type': 'text/plain' }), body: 'a page\n' }),
+      '/ws': websocket(echo),
+      '/other/ws': websocket(function* (ws) {
+        yield* ws.send('other endpoint');
+      }),
+    });
+    const page = await fetch(`http://127.0.0.1:${server.port}/`);
+    expect(await page.text()).toBe('a page\n');
+    const peer = await open(server.url);
+    peer.socket.send('through the router');
+    expect(await peer.nextText()).toBe('through the router');
+    const other = await open(`ws://127.0.0.1:${server.port}/other/ws`);
+    expect(await other.nextText()).toBe('other endpoint');
+    expect(await other.closed).toEqual({ code: 1000, reason: '' });
+    // A plain GET to the socket's path is told to upgrade.
+    const plain = await fetch(`http://127.0.0.1:${server.port}/ws`);
+    expect(plain.status).toBe(426);
+  });
+
   it('echoes text and binary messages, including empty and multi-byte ones', async () => {
     server = await serveWs(echo);
     const peer = await open(server.url);

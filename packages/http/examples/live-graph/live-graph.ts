@@ -5,8 +5,20 @@
  *
  * Mount it in any router with `liveGraphRoutes('/graph')`, or run it alone with `main()`.
  */
-import { ConnectionClosed, Loop, type Routine, sleep } from '@diesel/core';
-import { HttpHeaders, type HttpHandler, type HttpRequest, type HttpResponse, type WebSocket, WebSocketError, type OriginPolicy, websocket } from '@diesel/http';
+import { pathToFileURL } from 'node:url';
+import { Application, ConnectionClosed, Loop, type Routine, Service, sleep } from '@diesel/core';
+import {
+  HttpHeaders,
+  type HttpHandler,
+  type HttpRequest,
+  type HttpResponse,
+  HttpServer,
+  type OriginPolicy,
+  type WebSocket,
+  WebSocketError,
+  router,
+  websocket,
+} from '@diesel/http';
 import { liveGraphPage } from './page.js';
 
 export interface LiveGraphOptions {
@@ -63,3 +75,31 @@ export function liveGraphRoutes(prefix = '/graph', options: LiveGraphOptions = {
   if (prefix !== '') routes[`${prefix}/`] = page;
   return routes;
 }
+
+export interface LiveGraphServer {
+  app: Application;
+  /** The bound port (the real one when 0 was asked for). */
+  port: number;
+}
+
+/**
+ * Serves the live graph alone — the page at `/`, the socket at `/ws` — on one port, and
+ * resolves once it listens. `server.app.halt()` stops it.
+ * @example
+ * const { port } = await serveLiveGraph({ port: 8000 });
+ */
+export async function serveLiveGraph(options: LiveGraphOptions & { port?: number; host?: string; app?: Application } = {}): Promise<LiveGraphServer> {
+  const app = options.app ?? new Application();
+  const service = new Service(new HttpServer(router(liveGraphRoutes('', options))), { port: options.port ?? 8000, host: options.host, name: 'live-graph' });
+  app.addService(service);
+  await app.start();
+  return { app, port: service.port };
+}
+
+/** Runs the demo alone: `PORT=8000 node <compiled live-graph.js>`, then open http://localhost:8000/. */
+export async function main(): Promise<void> {
+  const { port } = await serveLiveGraph({ port: Number(process.env['PORT'] ?? 8000) });
+  process.stdout.write(`live graph: http://localhost:${port}/\n`);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) void main();

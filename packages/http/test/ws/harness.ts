@@ -1,12 +1,11 @@
 import net from 'node:net';
 import { Application, Service } from '@diesel/core';
 import { MemoryLogger } from '@diesel/core/testing';
-import { HttpHeaders, HttpServer, type HttpHandler, type HttpRequest } from '../../src/index.js';
+import { HttpServer, type HttpHandler, router } from '../../src/index.js';
 import { websocket, type WebSocketHandler, type WebSocketServerOptions } from '../../src/index.js';
 
 /**
- * A running app serving some routes on one port through @diesel/http's HttpServer.
- * Until the router is committed, a stand-in dispatches on the exact path.
+ * A running app serving some routes on one port through @diesel/http's HttpServer and router.
  */
 export interface WsServer {
   app: Application;
@@ -16,15 +15,8 @@ export interface WsServer {
   stop(): Promise<void>;
 }
 
-// `never`: handlers typed against the built package (examples) are accepted too.
-type AnyHandler = (request: never) => unknown;
-
-export async function serveRoutes(routes: Record<string, AnyHandler>): Promise<WsServer> {
-  const dispatch = (request: HttpRequest): ReturnType<HttpHandler> => {
-    const handler = routes[request.url.split('?')[0]!] as HttpHandler | undefined;
-    if (handler === undefined) return { status: 404, headers: new HttpHeaders({ 'Content-Type': 'text/plain' }), body: 'not found\n' };
-    return handler(request);
-  };
+export async function serveRoutes(routes: Record<string, HttpHandler>): Promise<WsServer> {
+  const dispatch = router(routes);
   const logger = new MemoryLogger();
   const app = new Application({ logger });
   const service = new Service(new HttpServer(dispatch), { port: 0, host: '127.0.0.1' });
