@@ -55,11 +55,28 @@ export function fetchApp(app: FetchApp, options: FetchAppOptions = {}): HttpHand
     const reader = request.bodyReader;
     const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && ((reader !== undefined && !reader.done) || (request.body !== null && request.body.length > 0));
     let pull: Pull | null = null;
+    // Wakes the routine when the app pulls, cancels, or answers. `signalled` keeps a
+    // wake-up that comes before the routine waits (a pull can happen synchronously
+    // inside `read()`), so none is lost.
     let wake: (() => void) | null = null;
+    let signalled = false;
     const signal = (): void => {
+      signalled = true;
       const w = wake;
       wake = null;
       w?.();
+    };
+    const nextSignal = (): Promise<void> => {
+      if (signalled) {
+        signalled = false;
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve) => {
+        wake = () => {
+          signalled = false;
+          resolve();
+        };
+      });
     };
     let body: ReadableStream<Uint8Array> | null = null;
     if (hasBody && reader === undefined) {
@@ -136,7 +153,7 @@ export function fetchApp(app: FetchApp, options: FetchAppOptions = {}): HttpHand
         yield* servePull();
         continue;
       }
-      yield new Promise<void>((resolve) => (wake = resolve));
+      yield nextSignal();
     }
     const outcome = settled as { ok: true; response: Response } | { ok: false; error: unknown };
     if (!outcome.ok) throw outcome.error;
@@ -165,7 +182,7 @@ export function fetchApp(app: FetchApp, options: FetchAppOptions = {}): HttpHand
           const waiting = next.then((r) => {
             result = r;
           });
-          yield Promise.race([waiting, new Promise<void>((resolve) => (wake = resolve))]);
+          yield Promise.race([waiting, nextSignal()]);
           wake = null;
           if (result === null) continue; // a pull came first
           next = null;

@@ -129,3 +129,19 @@ export function statusOf(text: string): number {
   if (!m) throw new Error(`not an HTTP response: ${JSON.stringify(text.slice(0, 200))}`);
   return Number(m[1]);
 }
+
+/** The body of the first response in `text`, de-chunked if it is chunked. */
+export function bodyOf(text: string): string {
+  const split = text.indexOf('\r\n\r\n');
+  const head = text.slice(0, split);
+  let rest = text.slice(split + 4);
+  if (!/\r\ntransfer-encoding: chunked/i.test(head)) return rest;
+  let out = '';
+  for (;;) {
+    const eol = rest.indexOf('\r\n');
+    const size = parseInt(rest.slice(0, eol), 16);
+    if (!(size > 0)) return out;
+    out += rest.slice(eol + 2, eol + 2 + size);
+    rest = rest.slice(eol + 2 + size + 2);
+  }
+}
