@@ -135,11 +135,13 @@ export function devCertificate(options: DevCertificateOptions = {}): DevCertific
   const commonName = options.commonName ?? options.hosts?.[0] ?? 'localhost';
 
   let caPem: string;
+  let caKey: KeyObject;
   let caKeyPem: string;
   let caCert: forge.pki.Certificate;
   if (options.issuer !== undefined) {
     caPem = options.issuer.cert;
     caKeyPem = options.issuer.key;
+    caKey = privateKeyObject(caKeyPem, 'issuer.key');
     try {
       caCert = forge.pki.certificateFromPem(caPem);
     } catch (error) {
@@ -160,7 +162,8 @@ export function devCertificate(options: DevCertificateOptions = {}): DevCertific
       { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
       { name: 'subjectKeyIdentifier' },
     ]);
-    caCert.sign(nativeSigner(privateKeyObject(caKeys.privatePem, 'the CA key')), forge.md.sha256.create());
+    caKey = privateKeyObject(caKeys.privatePem, 'the CA key');
+    caCert.sign(nativeSigner(caKey), forge.md.sha256.create());
     caPem = forge.pki.certificateToPem(caCert);
     caKeyPem = caKeys.privatePem;
   }
@@ -174,6 +177,6 @@ export function devCertificate(options: DevCertificateOptions = {}): DevCertific
     { name: 'subjectKeyIdentifier' },
     { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
   ]);
-  leaf.sign(nativeSigner(privateKeyObject(caKeyPem, 'issuer.key')), forge.md.sha256.create());
+  leaf.sign(nativeSigner(caKey), forge.md.sha256.create());
   return { key: leafKeys.privatePem, cert: forge.pki.certificateToPem(leaf), ca: caPem, caKey: caKeyPem };
 }
