@@ -1,0 +1,172 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryLogger } from '@diesel/core/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { type Demo, startDemo } from '../demo/main.js';
+
+/**
+ * The demo in a real browser: headless Chromium, driven over the DevTools protocol (a
+ * WebSocket, through the `ws` package), opens the chat page, joins, and talks with a TCP
+ * client in the same room; and opens the live graph and watches points arrive.
+ */
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const cleanups: (() => void | Promise<void>)[] = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** The least of a DevTools client: one page session, `evaluate`, and polling. */
+class Browser {
+  #nextId = 1;
+  #pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+
+  private constructor(
+    readonly process: ChildProcess,
+    readonly socket: WebSocket,
+  ) {
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data)) as { id?: number; result?: unknown; error?: { message: string } };
+      if (message.id === undefined) return;
+      const pending = this.#pending.get(message.id);
+      this.#pending.delete(message.id);
+      if (message.error) pending?.reject(new Error(message.error.message));
+      else pending?.resolve(message.result);
+    });
+  }
+
+  static async launch(): Promise<Browser> {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`Chromium is needed for this test and was not found at ${CHROMIUM}: install it (sudo bash scripts/install-peers.sh) or set CHROMIUM_PATH`);
+    }
+    const profile = mkdtempSync(join(tmpdir(), 'diesel-demo-chromium-'));
+    const proc = spawn(
+      CHROMIUM,
+      ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    cleanups.push(async () => {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGKILL');
+        await new Promise((resolve) => proc.once('exit', resolve));
+      }
+      // Chromium's helper processes may still be writing the profile for a moment.
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    });
+    const endpoint = await new Promise<string>((resolve, reject) => {
+      let err = '';
+      proc.stderr!.on('data', (chunk: Buffer) => {
+        err += chunk.toString();
+        const match = /DevTools listening on (ws:\/\/\S+)/.exec(err);
+        if (match) resolve(match[1]!);
+      });
+      proc.once('exit', (code) => reject(new Error(`chromium exited (${code}) before it listened: ${err}`)));
+    });
+    const socket = new WebSocket(endpoint, { perMessageDeflate: false });
+    cleanups.push(() => void socket.terminate());
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    return new Browser(proc, socket);
+  }
+
+  send(method: string, params: Record<string, unknown> = {}, sessionId?: string): Promise<unknown> {
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.socket.send(JSON.stringify({ id, method, params, ...(sessionId === undefined ? {} : { sessionId }) }));
+    });
+  }
+
+  /** Opens `url` in a new tab; returns a function evaluating an expression there. */
+  async open(url: string): Promise<(expression: string) => Promise<unknown>> {
+    const { targetId } = (await this.send('Target.createTarget', { url })) as { targetId: string };
+    const { sessionId } = (await this.send('Target.attachToTarget', { targetId, flatten: true })) as { sessionId: string };
+    return async (expression) => {
+      const result = (await this.send('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true }, sessionId)) as {
+        result: { value?: unknown };
+        exceptionDetails?: { text: string };
+      };
+      if (result.exceptionDetails) throw new Error(`page: ${result.exceptionDetails.text}`);
+      return result.result.value;
+    };
+  }
+}
+
+/** Polls `expression` in the page until it is truthy (an event in the page, not a timing guess). */
+async function waitInPage(evaluate: (e: string) => Promise<unknown>, expression: string): Promise<unknown> {
+  for (;;) {
+    let value: unknown = null;
+    try {
+      value = await evaluate(expression);
+    } catch {
+      // the page is still loading
+    }
+    if (value) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function tcpLines(port: number): Promise<{ send(t: string): void; waitFor(line: string): Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: '127.0.0.1' });
+    cleanups.push(() => void socket.destroy());
+    let seen = '';
+    const waiters: { line: string; resolve(): void }[] = [];
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      seen += chunk;
+      for (const waiter of [...waiters]) {
+        if (seen.split('\r\n').includes(waiter.line)) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve();
+        }
+      }
+    });
+    socket.once('error', reject);
+    socket.once('connect', () =>
+      resolve({
+        send: (text) => socket.write(`${text}\r\n`),
+        waitFor: (line) => (seen.split('\r\n').includes(line) ? Promise.resolve() : new Promise<void>((done) => waiters.push({ line, resolve: done }))),
+      }),
+    );
+  });
+}
+
+describe('the demo in headless Chromium', () => {
+  it('chats between the browser page and a TCP client, and draws the live graph', async () => {
+    const demo: Demo = await startDemo({ httpPort: 0, echoPort: 0, chatPort: 0, host: '127.0.0.1', logger: new MemoryLogger() });
+    cleanups.push(() => demo.app.halt());
+    const browser = await Browser.launch();
+    const base = `http://127.0.0.1:${demo.ports.http}`;
+
+    const term = await tcpLines(demo.ports.chat);
+    term.send('terminal');
+    await term.waitFor('* terminal joined');
+
+    const chat = await browser.open(`${base}/chat`);
+    await waitInPage(chat, `document.getElementById('status')?.textContent === 'connected: choose a nick'`);
+    await chat(`document.getElementById('nick').value = 'chromium'; document.getElementById('nick-form').requestSubmit(); true`);
+    await waitInPage(chat, `document.getElementById('status').textContent === 'in the room as chromium'`);
+    await term.waitFor('* chromium joined');
+
+    await chat(`document.getElementById('say').value = 'hello from the browser'; document.getElementById('say-form').requestSubmit(); true`);
+    await term.waitFor('chromium: hello from the browser');
+    term.send('hello from the terminal');
+    await waitInPage(chat, `window.chatLines.includes('terminal: hello from the terminal')`);
+    const shown = (await chat(`[...document.querySelectorAll('#log div')].map((d) => d.textContent)`)) as string[];
+    expect(shown).toContain('terminal: hello from the terminal');
+    expect(shown).toContain('chromium: hello from the browser');
+    expect(demo.room.nicks).toEqual(['terminal', 'chromium']);
+
+    const graph = await browser.open(`${base}/graph`);
+    const points = await waitInPage(graph, `(window.pointCount ?? 0) >= 10 && window.pointCount`);
+    expect(points).toBeGreaterThanOrEqual(10);
+  }, 120_000);
+});
