@@ -1,5 +1,5 @@
 // One echo server for bench/ws.mjs, in its own process: `node bench/ws-server.mjs diesel|ws`.
-// Tells its parent (IPC) the port it listens on, and answers 'memory' with its peak RSS.
+// Tells its parent (IPC) the port it listens on, and answers 'memory' with its RSS and CPU time.
 import { Application, Service } from '@diesel/core';
 import * as http from '../dist/index.js';
 import { WebSocketServer } from 'ws';
@@ -31,7 +31,10 @@ async function ws() {
 const port = kind === 'diesel' ? await diesel() : kind === 'ws' ? await ws() : null;
 if (port === null) throw new Error(`usage: ws-server.mjs diesel|ws, got ${kind}`);
 process.on('message', (message) => {
-  if (message === 'memory') process.send({ maxRss: process.resourceUsage().maxRSS * 1024, rss: process.memoryUsage().rss });
+  if (message === 'memory') {
+    const cpu = process.cpuUsage();
+    process.send({ maxRss: process.resourceUsage().maxRSS * 1024, rss: process.memoryUsage().rss, cpuMicros: cpu.user + cpu.system });
+  }
 });
 process.on('disconnect', () => process.exit(0));
 process.send({ port });

@@ -1,7 +1,8 @@
 // WebSocket benchmark: diesel's websocket() vs a `ws` WebSocketServer, each in its own
 // process, driven by the same `ws` clients from this process.
 //   1. echo of 1 KiB messages over 100 connections (each connection: send, wait for the
-//      echo, send again), messages/s; the two servers alternate, rounds repeated;
+//      echo, send again), messages/s, and the server process's CPU time per message (less
+//      sensitive to a busy machine than the rate); the two servers alternate, rounds repeated;
 //   2. one 64 MiB message echoed, with the server's peak RSS.
 // Run after `build`: node bench/ws.mjs [--seconds 4] [--rounds 2]
 import { fork } from 'node:child_process';
@@ -47,8 +48,9 @@ function openClients(port, n) {
   })));
 }
 
-/** Closed-loop echo on every client for `seconds`; returns messages echoed per second. */
-async function echoRate(clients, seconds) {
+/** Closed-loop echo on every client for `seconds`; returns messages echoed per second and the server's CPU µs per message. */
+async function echoRate(clients, seconds, server) {
+  const cpuBefore = (await server.memory()).cpuMicros;
   let count = 0;
   let running = true;
   const loops = clients.map((ws) => new Promise((resolve) => {
@@ -65,9 +67,10 @@ async function echoRate(clients, seconds) {
   running = false;
   const elapsed = (performance.now() - start) / 1000;
   const measured = count;
+  const cpuAfter = (await server.memory()).cpuMicros;
   await Promise.all(loops);
   for (const ws of clients) ws.removeAllListeners('message');
-  return measured / elapsed;
+  return { rate: measured / elapsed, cpuPerMessage: (cpuAfter - cpuBefore) / measured };
 }
 
 async function bigEcho(port) {
@@ -87,11 +90,12 @@ async function bigEcho(port) {
 
 const kinds = ['diesel', 'ws'];
 const rates = { diesel: [], ws: [] };
+const cpu = { diesel: [], ws: [] };
 const big = {};
 for (const kind of kinds) {
   const server = await startServer(kind);
   const clients = await openClients(server.port, CONNECTIONS);
-  await echoRate(clients, 1); // warm-up
+  await echoRate(clients, 1, server); // warm-up
   for (const ws of clients) ws.terminate();
   await server.stop();
 }
@@ -99,8 +103,10 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const kind of round % 2 === 0 ? kinds : [...kinds].reverse()) {
     const server = await startServer(kind);
     const clients = await openClients(server.port, CONNECTIONS);
-    await echoRate(clients, 0.5); // warm this process's JIT for the server
-    rates[kind].push(await echoRate(clients, SECONDS));
+    await echoRate(clients, 0.5, server); // warm this process's JIT for the server
+    const result = await echoRate(clients, SECONDS, server);
+    rates[kind].push(result.rate);
+    cpu[kind].push(result.cpuPerMessage);
     for (const ws of clients) ws.terminate();
     await server.stop();
   }
@@ -119,12 +125,15 @@ const mib = (n) => `${(n / 1024 / 1024).toFixed(0)} MiB`;
 const d = median(rates.diesel);
 const w = median(rates.ws);
 console.log(`\nWebSocket echo, 1 KiB messages, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s (median)`);
-console.log('| server | messages/s | ratio vs ws |');
-console.log('| --- | ---: | ---: |');
-console.log(`| diesel websocket() | ${Math.round(d)} | ${(d / w).toFixed(2)}x |`);
-console.log(`| ws WebSocketServer | ${Math.round(w)} | 1.00x |`);
+const dc = median(cpu.diesel);
+const wc = median(cpu.ws);
+console.log('| server | messages/s | ratio vs ws | server CPU per message | ws CPU / diesel CPU |');
+console.log('| --- | ---: | ---: | ---: | ---: |');
+console.log(`| diesel websocket() | ${Math.round(d)} | ${(d / w).toFixed(2)}x | ${dc.toFixed(1)} µs | ${(wc / dc).toFixed(2)}x |`);
+console.log(`| ws WebSocketServer | ${Math.round(w)} | 1.00x | ${wc.toFixed(1)} µs | 1.00x |`);
 console.log(`\nOne 64 MiB message echoed`);
 console.log('| server | seconds | RSS before | peak RSS |');
 console.log('| --- | ---: | ---: | ---: |');
 for (const kind of kinds) console.log(`| ${kind} | ${big[kind].seconds.toFixed(2)} | ${mib(big[kind].baseRss)} | ${mib(big[kind].peakRss)} |`);
 console.log(`\nraw rates: ${JSON.stringify(rates)}`);
+console.log(`raw server CPU µs/message: ${JSON.stringify(cpu)}`);

@@ -121,7 +121,10 @@ export class FrameParser {
     return this.#buffered;
   }
 
-  /** Adds received bytes. The parser keeps a reference to `chunk` (it never writes into it). */
+  /**
+   * Adds received bytes. The chunk now belongs to the parser: it may unmask payloads in
+   * place and hand out views of it, so do not reuse its memory (push a copy if you must).
+   */
   push(chunk: Uint8Array): void {
     if (this.#state === ParserState.DONE || chunk.length === 0) return;
     const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -225,9 +228,12 @@ export class FrameParser {
     const length = this.#payloadLength;
     if (length === 0) return;
     const head = this.#chunks[0];
-    // Common case, unmasked: the whole payload is inside the first chunk, so hand out a view.
-    if (!this.#masked && head !== undefined && head.length >= length) {
-      this.#payload = head.subarray(0, length);
+    // Common case: the whole payload is inside the first chunk, so hand out a view of it,
+    // unmasked in place (pushed chunks belong to the parser).
+    if (head !== undefined && head.length >= length) {
+      const view = head.subarray(0, length);
+      if (this.#masked) xorInPlace(view, 0, length, this.#mask, 0);
+      this.#payload = view;
       this.#filled = length;
       this.#skip(length);
       return;

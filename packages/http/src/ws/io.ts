@@ -12,10 +12,14 @@ const READ_MAX = 256 * 1024;
 /**
  * Suspends: until bytes are buffered on `connection` (returns them), `timeoutMs` passes
  * (returns null; no timeout if undefined) or the peer leaves (throws ConnectionClosed).
- * One reader per connection at a time.
+ * One reader per connection at a time. The token is its own read waiter, so a read
+ * that has to wait allocates nothing more.
  */
 export class ReadChunk extends CustomToken<Buffer | null> {
   static readonly #receive: ReceiveToken = receive(READ_MAX);
+  #context: TokenContext<Buffer | null> | null = null;
+  #timer: unknown = null;
+  #clock: TokenContext<Buffer | null>['hub']['clock'] | null = null;
 
   constructor(
     readonly connection: Connection,
@@ -25,55 +29,60 @@ export class ReadChunk extends CustomToken<Buffer | null> {
   }
 
   start(context: TokenContext<Buffer | null>): (() => void) | void {
-    const connection = this.connection;
-    const token = ReadChunk.#receive;
-    const now = connection.tryRead(token);
+    const now = this.connection.tryRead(ReadChunk.#receive);
     if (typeof now !== 'symbol') {
       context.resolve(now as Buffer);
       return;
     }
-    const clock = context.hub.clock;
-    let done = false;
-    let timer: unknown = null;
-    const waiter = {
-      readReady(): void {
-        if (done) return;
-        let value: ReturnType<Connection['tryRead']>;
-        try {
-          value = connection.tryRead(token);
-        } catch (error) {
-          finish();
-          context.reject(error);
-          return;
-        }
-        if (typeof value === 'symbol') {
-          connection.waitReadable(waiter);
-          return;
-        }
-        finish();
-        context.resolve(value as Buffer);
-      },
-    };
-    const finish = (): void => {
-      done = true;
-      if (timer !== null) clock.cancel(timer);
-      timer = null;
-    };
-    connection.waitReadable(waiter);
+    this.#context = context;
+    this.connection.waitReadable(this);
     if (this.timeoutMs !== undefined) {
-      timer = clock.schedule(() => {
-        timer = null;
-        if (done) return;
-        done = true;
-        connection.cancelRead();
-        context.resolve(null);
-      }, this.timeoutMs);
+      const clock = context.hub.clock;
+      this.#clock = clock;
+      this.#timer = clock.schedule(() => this.#timedOut(), this.timeoutMs);
     }
-    return () => {
-      if (done) return;
-      finish();
-      connection.cancelRead();
-    };
+    return () => this.#cancel();
+  }
+
+  /** @internal ReadWaiter: bytes arrived, or the peer left. */
+  readReady(): void {
+    const context = this.#context;
+    if (context === null) return;
+    let value: ReturnType<Connection['tryRead']>;
+    try {
+      value = this.connection.tryRead(ReadChunk.#receive);
+    } catch (error) {
+      this.#finish();
+      context.reject(error);
+      return;
+    }
+    if (typeof value === 'symbol') {
+      this.connection.waitReadable(this);
+      return;
+    }
+    this.#finish();
+    context.resolve(value as Buffer);
+  }
+
+  #timedOut(): void {
+    this.#timer = null;
+    const context = this.#context;
+    if (context === null) return;
+    this.#finish();
+    this.connection.cancelRead();
+    context.resolve(null);
+  }
+
+  #cancel(): void {
+    if (this.#context === null) return;
+    this.#finish();
+    this.connection.cancelRead();
+  }
+
+  #finish(): void {
+    this.#context = null;
+    if (this.#timer !== null) this.#clock?.cancel(this.#timer);
+    this.#timer = null;
   }
 }
 
