@@ -1,0 +1,40 @@
+// One echo server for the benchmark, in its own process: `diesel` (the fast path),
+// `diesel-memory` (the in-memory BIO path), or `node` (a plain node:tls server, the
+// baseline). Prints "PORT <n>" once listening; exits on SIGTERM.
+import { readFileSync } from 'node:fs';
+import tls from 'node:tls';
+import { Application, Service, receive } from '@diesel/core';
+import '../dist/index.js';
+
+const [kind, keyPath, certPath] = process.argv.slice(2);
+const key = readFileSync(keyPath);
+const cert = readFileSync(certPath);
+
+function* echo() {
+  for (;;) {
+    const chunk = yield* receive();
+    yield chunk;
+  }
+}
+
+if (kind === 'node') {
+  const server = tls.createServer({ key, cert }, (socket) => {
+    socket.on('error', () => {});
+    socket.pipe(socket);
+  });
+  server.on('tlsClientError', () => {});
+  server.listen(0, '127.0.0.1', () => console.log(`PORT ${server.address().port}`));
+  process.once('SIGTERM', () => process.exit(0));
+} else {
+  const transport = kind === 'diesel-memory' ? 'memory' : 'auto';
+  const quiet = { debug() {}, info() {}, warn() {}, error() {}, critical() {} };
+  const app = new Application({ logger: quiet });
+  const service = new Service(echo, { port: 0, host: '127.0.0.1', tls: { key, cert, transport } });
+  app.addService(service);
+  await app.start();
+  console.log(`PORT ${service.port}`);
+  process.once('SIGTERM', () => {
+    app.halt();
+    process.exit(0);
+  });
+}
