@@ -17,7 +17,6 @@ import {
   SentinelNotFound,
   describe,
   first,
-  receive,
   sleep,
   thisConnection,
   until,
@@ -79,6 +78,32 @@ interface ConnectionState {
   logger: DieselLogger;
   remote: { host: string; port: number };
   parser: H1Parser;
+  /** Responses to pipelined requests are collected in the socket (cork) and sent together. */
+  corked: boolean;
+}
+
+/** Sends what corked writes collected. */
+function uncork(state: ConnectionState): void {
+  if (!state.corked) return;
+  state.corked = false;
+  state.connection.stream.uncork();
+}
+
+/**
+ * Corks the socket while more pipelined requests wait, so their small responses leave in
+ * one write; uncorks first if `size` more bytes could fill the socket's buffer (a corked
+ * socket never drains, so a write that had to wait would wait forever).
+ */
+function corkFor(state: ConnectionState, size: number): void {
+  const stream = state.connection.stream;
+  if (state.corked) {
+    if (stream.writableLength + size >= stream.writableHighWaterMark) uncork(state);
+    return;
+  }
+  if (state.connection.bufferedLength > 0 && size < stream.writableHighWaterMark - stream.writableLength) {
+    stream.cork();
+    state.corked = true;
+  }
 }
 
 const COPY_LIMIT = 16 * 1024;
@@ -131,6 +156,7 @@ export class HttpServer {
       logger: hub.logger,
       remote: { host: remote.host, port: remote.port },
       parser: new H1Parser('request', this.#settings.limits),
+      corked: false,
     };
     try {
       for (let count = 0; ; count++) {
@@ -141,6 +167,9 @@ export class HttpServer {
       // The peer leaving is the normal end of a connection, not a failure.
       if (error instanceof ConnectionClosed) return;
       throw error;
+    } finally {
+      // Whatever corked responses hold must still go out before the connection ends.
+      if (!connection.closed) uncork(state);
     }
   }
 
@@ -148,18 +177,12 @@ export class HttpServer {
   *#exchange(state: ConnectionState, firstRequest: boolean): Routine<boolean> {
     const settings = this.#settings;
     const { connection, clock, parser } = state;
-    // 1. Wait for the request to start: an idle keep-alive connection is closed quietly.
-    if (connection.bufferedLength === 0) {
-      const [start] = yield* first(receive(1), sleep(firstRequest ? settings.headersTimeout : settings.keepAliveTimeout));
-      if (start === undefined) return false;
-      try {
-        parser.feed(start);
-      } catch (error) {
-        return yield* this.#refuse(state, error);
-      }
-    }
-    const startedAt = clock.now();
-    // 2. The head, bounded in size and time.
+    // 1. The head, bounded in size and time. Between requests the wait is the idle
+    // keep-alive timeout (an idle connection is closed quietly); once a request has
+    // begun, the headers timeout (slowloris: 408).
+    let idle = connection.bufferedLength === 0 && parser.idle;
+    if (idle) uncork(state);
+    let startedAt = clock.now();
     let head: MessageHead | null = null;
     try {
       for (;;) {
@@ -171,18 +194,29 @@ export class HttpServer {
           }
           continue;
         }
-        const left = settings.headersTimeout - (clock.now() - startedAt) / 1000;
-        if (left <= 0) throw new HttpError('DIESEL_ERR_HTTP_HEADERS_TIMEOUT', 408, 'the request head did not arrive in time');
+        const wait = idle ? (firstRequest ? settings.headersTimeout : settings.keepAliveTimeout) : settings.headersTimeout - (clock.now() - startedAt) / 1000;
+        if (wait <= 0) throw new HttpError('DIESEL_ERR_HTTP_HEADERS_TIMEOUT', 408, 'the request head did not arrive in time');
         let text: string | undefined;
         try {
-          [text] = yield* first(until('\r\n\r\n', { limit: settings.limits.maxHeaderSize, encoding: 'latin1' }), sleep(left));
+          [text] = yield* first(until('\r\n\r\n', { limit: settings.limits.maxHeaderSize, encoding: 'latin1' }), sleep(wait));
         } catch (error) {
           if (error instanceof SentinelNotFound) {
             throw new HttpError('DIESEL_ERR_HTTP_HEADERS_TOO_LARGE', 431, `header section larger than ${settings.limits.maxHeaderSize} bytes`);
           }
           throw error;
         }
-        if (text === undefined) throw new HttpError('DIESEL_ERR_HTTP_HEADERS_TIMEOUT', 408, 'the request head did not arrive in time');
+        if (text === undefined) {
+          if (!idle) throw new HttpError('DIESEL_ERR_HTTP_HEADERS_TIMEOUT', 408, 'the request head did not arrive in time');
+          if (connection.bufferedLength === 0) return false;
+          // A request began while the connection was idle: from now on it has the headers timeout.
+          idle = false;
+          startedAt = clock.now();
+          continue;
+        }
+        if (idle) {
+          idle = false;
+          startedAt = clock.now();
+        }
         parser.feed(Buffer.from(text, 'latin1'));
       }
     } catch (error) {
@@ -212,7 +246,7 @@ export class HttpServer {
       streaming = streamsBody(handler, request);
       if (streaming) request.bodyReader = reader;
       else if (head.framing !== 'none') request.body = yield* reader.readAll(settings.maxBodySize, head.framing === 'length' ? head.contentLength : -1);
-      else yield* reader.readAll(0);
+      else while (parser.next() !== undefined); // the `end` (and `upgrade`) of a bodiless request
     } catch (error) {
       return yield* this.#refuse(state, error);
     }
@@ -322,6 +356,7 @@ export class HttpServer {
       if (!bodyless) head += `Content-Length: ${headOnly && body == null && declaredLength >= 0 ? declaredLength : length}\r\n`;
       head += `${connectionHeader()}\r\n`;
       const headLength = head.length;
+      corkFor(state, headLength + length);
       if (headOnly || length === 0) {
         yield Buffer.from(head, 'latin1');
       } else if (length <= COPY_LIMIT) {
@@ -352,6 +387,7 @@ export class HttpServer {
       keepAlive = false;
     }
     head += `${connectionHeader()}\r\n`;
+    uncork(state);
     yield Buffer.from(head, 'latin1');
     if (headOnly) {
       closeBody(body);

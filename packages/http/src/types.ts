@@ -49,8 +49,13 @@ export interface HttpBodyReader {
   readonly received: number;
 }
 
-/** A response body: bytes, text, or chunks streamed with backpressure. */
-export type HttpBody = string | Uint8Array | Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array> | null;
+/**
+ * A response body: bytes, text, or chunks streamed with backpressure — an iterable, an
+ * async iterable (a Node stream, a WHATWG ReadableStream), or a generator that yields
+ * chunks and may yield tokens between them (`yield* sleep(1)`, a promise, a `wait`),
+ * which the server runs on the connection's routine.
+ */
+export type HttpBody = string | Uint8Array | Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array> | Routine<unknown> | null;
 
 /** What a handler returns; the server serialises it. */
 export interface HttpResponse {

@@ -49,4 +49,17 @@ describe('HttpServer basics', () => {
     expect(statusOf(text)).toBe(400);
     expect(text).toContain('Connection: close');
   });
+
+  it('answers 200 pipelined requests sent in one write, small and large responses mixed', async () => {
+    served = await serve(function* (req: HttpRequest) {
+      const n = Number(req.url.slice(1));
+      return httpResponse(req, 200, {}, n % 10 === 0 ? `${n}:${'x'.repeat(40_000)};` : `${n};`);
+    });
+    let requests = '';
+    for (let i = 0; i < 200; i++) requests += `GET /${i} HTTP/1.1\r\nHost: x\r\n${i === 199 ? 'Connection: close\r\n' : ''}\r\n`;
+    const text = await exchange(served.port, requests);
+    const order = [...text.matchAll(/\r\n\r\n(\d+)[;:]/g)].map((m) => Number(m[1]));
+    expect(order).toEqual([...Array(200).keys()]);
+    expect(text.split('x'.repeat(40_000)).length - 1).toBe(20);
+  });
 });

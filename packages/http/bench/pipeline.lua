@@ -1,0 +1,12 @@
+-- wrk script: each request slot sends 16 pipelined GETs.
+init = function(args)
+  local r = {}
+  for i = 1, 16 do
+    r[i] = wrk.format("GET", "/")
+  end
+  req = table.concat(r)
+end
+
+request = function()
+  return req
+end
