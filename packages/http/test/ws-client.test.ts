@@ -143,7 +143,8 @@ describe('WebSocketClient against a ws server', () => {
     );
     const message = await go(
       (function* () {
-        const ws = track(yield* WebSocketClient.connect(peer.url, { pingInterval: 0.05 }));
+        // Half a second: a pong delayed past a whole interval (a very busy machine) would drop the connection.
+        const ws = track(yield* WebSocketClient.connect(peer.url, { pingInterval: 0.5 }));
         return yield* ws.wait();
       })(),
     );
