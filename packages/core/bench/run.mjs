@@ -1,0 +1,80 @@
+// `pnpm bench` (after `pnpm build`): core's four benchmarks, each racing diesel against
+// raw node:net / raw timers in the same run, then a table of the ratios. Writes the
+// results to ../bench-results/core.json as well. About a minute on two shared cores.
+//
+//   node bench/run.mjs            all four
+//   node bench/run.mjs 1 3        only benchmarks 1 and 3
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { child } from './shared.mjs';
+
+const only = new Set(process.argv.slice(2).map(Number));
+const wanted = (n) => only.size === 0 || only.has(n);
+
+async function runChild(script, args = []) {
+  const proc = child(script, args);
+  try {
+    return await proc.next();
+  } finally {
+    await proc.exited;
+  }
+}
+
+const rows = [];
+const results = { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadavg: os.loadavg(), at: new Date().toISOString() };
+const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+if (wanted(1)) {
+  console.error('1/4 echo round trips on one connection...');
+  const r = await runChild('echo-roundtrip.mjs', ['7']);
+  results.roundTrips = r;
+  rows.push(['1. 5000 echo round trips, one connection', 'round trips/s', fmt(r.raw.rate), fmt(r.diesel.rate), r.diesel.rate / r.raw.rate, '>= 0.95', true]);
+  rows.push(['   (CPU per round trip, both ends)', 'µs', fmt(r.raw.cpuMicros, 1), fmt(r.diesel.cpuMicros, 1), r.raw.cpuMicros / r.diesel.cpuMicros, '(inverse)', null]);
+}
+if (wanted(2)) {
+  console.error('2/4 100 connections pipelining echo lines...');
+  const r = await runChild('echo-pipeline.mjs', ['2', '3']);
+  results.pipelining = r;
+  rows.push(['2. 100 connections pipelining echo lines', 'lines/s', fmt(r.raw.rate), fmt(r.diesel.rate), r.diesel.rate / r.raw.rate, '>= 0.9', true]);
+  rows.push(['   (server CPU per line)', 'µs', fmt(r.raw.cpuMicros, 1), fmt(r.diesel.cpuMicros, 1), r.raw.cpuMicros / r.diesel.cpuMicros, '(inverse)', null]);
+}
+if (wanted(3)) {
+  console.error('3/4 10,000 idle connections...');
+  const r = await runChild('idle-connections.mjs', ['10000']);
+  results.idle = r;
+  rows.push(['3. 10,000 idle connections: server RSS', 'bytes/conn', fmt(r.raw.rssPerConnection), fmt(r.diesel.rssPerConnection), r.diesel.rssPerConnection / r.raw.rssPerConnection, '<= 1.25', false]);
+  rows.push(['   server V8 heap', 'bytes/conn', fmt(r.raw.heapPerConnection), fmt(r.diesel.heapPerConnection), r.diesel.heapPerConnection / r.raw.heapPerConnection, '', null]);
+}
+if (wanted(4)) {
+  console.error('4/4 10,000 loops sleeping and waking...');
+  const sleepers = {};
+  for (const kind of ['timeout', 'promise', 'diesel']) sleepers[kind] = await runChild('sleep-loops.mjs', [kind, '10000', '1', '3']);
+  results.sleepers = sleepers;
+  const { timeout, promise, diesel } = sleepers;
+  rows.push(['4. 10,000 loops sleeping 1 ms (vs setTimeout)', 'wakeups/s', fmt(timeout.wakeupsPerSecond), fmt(diesel.wakeupsPerSecond), diesel.wakeupsPerSecond / timeout.wakeupsPerSecond, '', true]);
+  rows.push(['   timer cost (CPU per wakeup)', 'µs', fmt(timeout.cpuMicrosPerWakeup, 2), fmt(diesel.cpuMicrosPerWakeup, 2), diesel.cpuMicrosPerWakeup / timeout.cpuMicrosPerWakeup, '(cost ×)', null]);
+  rows.push(['   (vs async/await timers/promises)', 'wakeups/s', fmt(promise.wakeupsPerSecond), fmt(diesel.wakeupsPerSecond), diesel.wakeupsPerSecond / promise.wakeupsPerSecond, '', true]);
+  rows.push(['   timer cost vs async/await', 'µs', fmt(promise.cpuMicrosPerWakeup, 2), fmt(diesel.cpuMicrosPerWakeup, 2), diesel.cpuMicrosPerWakeup / promise.cpuMicrosPerWakeup, '(cost ×)', null]);
+}
+
+// A goal is met when the ratio is on the right side of it: `>= x` or `<= x`.
+const verdict = (ratio, goal) => {
+  const m = /^(>=|<=) ([\d.]+)$/.exec(goal);
+  if (m === null) return '';
+  const ok = m[1] === '>=' ? ratio >= Number(m[2]) : ratio <= Number(m[2]);
+  return ok ? 'met' : 'MISSED';
+};
+const table = [['benchmark', 'unit', 'raw node', 'diesel', 'diesel/raw', 'goal', '']].concat(
+  rows.map(([name, unit, raw, diesel, ratio, goal]) => [name, unit, raw, diesel, `${ratio.toFixed(2)}×`, goal, verdict(ratio, goal)]),
+);
+const widths = table[0].map((_, i) => Math.max(...table.map((row) => String(row[i]).length)));
+const line = (row) => row.map((cell, i) => (i >= 2 && i <= 4 ? String(cell).padStart(widths[i]) : String(cell).padEnd(widths[i]))).join('  ');
+console.log(`\n@diesel/core benchmarks — node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)} (numbers are indicative on a shared machine)\n`);
+console.log(line(table[0]));
+console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+for (const row of table.slice(1)) console.log(line(row));
+
+results.table = rows.map(([name, unit, raw, diesel, ratio, goal]) => ({ name: name.trim(), unit, raw, diesel, ratio, goal }));
+const dir = new URL('../bench-results/', import.meta.url);
+mkdirSync(dir, { recursive: true });
+writeFileSync(new URL('core.json', dir), `${JSON.stringify(results, null, 2)}\n`);
