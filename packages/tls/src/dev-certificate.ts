@@ -3,7 +3,11 @@ import net from 'node:net';
 import forge from 'node-forge';
 import { TlsError, TlsErrorCode } from './errors.js';
 
-/** Options for {@link devCertificate}. */
+/**
+ * Options for {@link devCertificate}.
+ * @example
+ * const options: DevCertificateOptions = { hosts: ['my.test'], keyBits: 3072 };
+ */
 export interface DevCertificateOptions {
   /**
    * Names and addresses the certificate is valid for (subjectAltName). `localhost`,
@@ -22,7 +26,11 @@ export interface DevCertificateOptions {
   issuer?: { cert: string; key: string };
 }
 
-/** PEM strings: the leaf's key and certificate, and the CA that signed it. */
+/**
+ * PEM strings: the leaf's key and certificate, and the CA that signed it.
+ * @example
+ * const { key, cert, ca }: DevCertificate = devCertificate();
+ */
 export interface DevCertificate {
   /** The leaf's private key (PKCS#8 PEM). */
   key: string;
@@ -34,9 +42,17 @@ export interface DevCertificate {
   caKey: string;
 }
 
-/** Default RSA key size of development certificates. */
+/**
+ * Default RSA key size of development certificates.
+ * @example
+ * devCertificate({ keyBits: DEFAULT_DEV_KEY_BITS * 2 });
+ */
 export const DEFAULT_DEV_KEY_BITS = 2048;
-/** Default lifetime of development certificates, in days. */
+/**
+ * Default lifetime of development certificates, in days.
+ * @example
+ * devCertificate({ notAfter: new Date(Date.now() + 2 * DEFAULT_DEV_CERTIFICATE_DAYS * 86_400_000) });
+ */
 export const DEFAULT_DEV_CERTIFICATE_DAYS = 30;
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -3,6 +3,8 @@ import { DieselError } from '@diesel/core';
 /**
  * The stable codes a {@link TlsError} carries. Branch on `error.code`, never on the
  * message (the message quotes OpenSSL, whose wording changes between versions).
+ * @example
+ * if (error instanceof TlsError && error.code === TlsErrorCode.HANDSHAKE_TIMEOUT) retryLater();
  */
 export const TlsErrorCode = {
   /** The handshake failed: the peer spoke something other than TLS (plaintext to a TLS port), offered no common protocol version or cipher, or closed the connection half-way. */
@@ -19,7 +21,11 @@ export const TlsErrorCode = {
   OPTIONS: 'DIESEL_ERR_TLS_OPTIONS',
 } as const;
 
-/** One of the values of {@link TlsErrorCode}. */
+/**
+ * One of the values of {@link TlsErrorCode}.
+ * @example
+ * const code: TlsErrorCodeName = 'DIESEL_ERR_TLS_CERTIFICATE';
+ */
 export type TlsErrorCodeName = (typeof TlsErrorCode)[keyof typeof TlsErrorCode];
 
 /**

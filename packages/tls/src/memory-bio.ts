@@ -16,6 +16,11 @@ import { Duplex } from 'node:stream';
  *
  * Node's native fast path (a `net.Socket` handed straight to `TLSSocket`) is preferred
  * when nothing is buffered; this path is slower (one more JS hop per chunk) and correct.
+ * `startTls` and `wrapTls` build it for you; it is exported for layering TLS (or anything
+ * else) over a stream that already holds unread bytes.
+ * @example
+ * const bio = new MemoryBio(socket, alreadyReceived);
+ * const secure = new tls.TLSSocket(bio, { isServer: true, secureContext });
  */
 export class MemoryBio extends Duplex {
   readonly #inner: Duplex;

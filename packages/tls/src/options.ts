@@ -3,13 +3,25 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { TlsError, TlsErrorCode } from './errors.js';
 
-/** PEM text, as a string or bytes, or several of them (a chain, a CA bundle). */
+/**
+ * PEM text, as a string or bytes, or several of them (a chain, a CA bundle).
+ * @example
+ * const ca: Pem = [readFileSync('root.pem'), readFileSync('intermediate.pem')];
+ */
 export type Pem = string | Buffer | Array<string | Buffer>;
 
-/** The oldest protocol diesel negotiates unless told otherwise (RFC 8996 retired TLS 1.0 and 1.1). */
+/**
+ * The oldest protocol diesel negotiates unless told otherwise (RFC 8996 retired TLS 1.0 and 1.1).
+ * @example
+ * new Service(handler, { port: 8443, tls: { key, cert, minVersion: DEFAULT_MIN_TLS_VERSION } });
+ */
 export const DEFAULT_MIN_TLS_VERSION: tls.SecureVersion = 'TLSv1.2';
 
-/** Seconds a handshake may take before the connection fails with `DIESEL_ERR_TLS_HANDSHAKE_TIMEOUT`. */
+/**
+ * Seconds a handshake may take before the connection fails with `DIESEL_ERR_TLS_HANDSHAKE_TIMEOUT`.
+ * @example
+ * wrapTls(handler, { key, cert, handshakeTimeout: DEFAULT_HANDSHAKE_TIMEOUT / 3 });
+ */
 export const DEFAULT_HANDSHAKE_TIMEOUT = 30;
 
 /**
@@ -17,10 +29,16 @@ export const DEFAULT_HANDSHAKE_TIMEOUT = 30;
  * handle to Node's TLS engine when nothing is buffered yet (the fast path) and goes
  * through the in-memory BIO otherwise; `memory` always uses the in-memory BIO (for
  * tests and benchmarks of that path).
+ * @example
+ * new Service(handler, { port: 8443, tls: { key, cert, transport: 'memory' } });
  */
 export type TlsTransport = 'auto' | 'memory';
 
-/** A certificate and key served to clients that ask for one hostname (SNI). */
+/**
+ * A certificate and key served to clients that ask for one hostname (SNI).
+ * @example
+ * const tls: TlsServerOptions = { key, cert, sni: { 'api.example': { key: apiKey, cert: apiCert } } };
+ */
 export interface TlsIdentity {
   key: Pem;
   cert: Pem;

@@ -6,6 +6,9 @@ import { TlsError, TlsErrorCode } from './errors.js';
 /**
  * What a finished handshake negotiated, as a handler sees it. Stored on the connection
  * (`connection.details.tls`) and read with the `tlsInfo()` token.
+ * @example
+ * const info: TlsInfo = yield* tlsInfo();
+ * if (!info.authorized) yield 'who are you?\r\n';
  */
 export interface TlsInfo {
   /** True on the side that accepted the connection. */
@@ -39,7 +42,11 @@ export interface TlsInfo {
   readonly transport: TlsTransportKind;
 }
 
-/** See {@link TlsInfo.transport}. */
+/**
+ * See {@link TlsInfo.transport}.
+ * @example
+ * const slow: TlsTransportKind = 'memory';
+ */
 export type TlsTransportKind = 'native' | 'memory';
 
 /** Which path each TLS socket we built takes; recorded when it is built. */
