@@ -53,6 +53,8 @@ describe('bad input to a TLS service: a clear error on that connection only', ()
     dev = sharedCertificate();
   });
   afterEach(async () => {
+    // Whatever the bad peer did, no connection (and no TCP socket under TLS) is left behind.
+    if (running !== null) await eventually(() => running!.service.connectionCount === 0, 'every connection to be closed');
     await stop(running);
     running = null;
   });

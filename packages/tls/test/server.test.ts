@@ -181,6 +181,19 @@ describe('TLS server (wrapTls, Service tls option) with node:tls clients', () =>
     await eventually(() => running!.service.connectionCount === 0, 'every connection to be closed');
   });
 
+  for (const transport of ['auto', 'memory'] as const) {
+    it(`halting the application closes open TLS connections (transport: ${transport})`, async () => {
+      running = await serve(infoEcho(), { tls: { key: dev.key, cert: dev.cert, transport } });
+      const client = await tlsClient(running.port, { ca: dev.ca });
+      await firstLine(client);
+      const closed = settled(client);
+      await stop(running);
+      running = null;
+      await closed;
+      expect(client.destroyed).toBe(true);
+    });
+  }
+
   it('rejects unusable options when the service is built, not at the first client', () => {
     expect(() => wrapTls(infoEcho(), { key: dev.key } as never)).toThrow(TlsError);
     try {
