@@ -35,9 +35,14 @@ export function httpResponse(_request: HttpRequest | null, status: number, heade
   return { status, headers: toHeaders(headers), body };
 }
 
-/** True for a value shaped like an `HttpResponse`. */
+/**
+ * True for a value shaped like an `HttpResponse` (checked by shape, so responses made
+ * by another copy of this package pass too).
+ */
 export function isHttpResponse(value: unknown): value is HttpResponse {
-  return typeof value === 'object' && value !== null && typeof (value as HttpResponse).status === 'number' && (value as HttpResponse).headers instanceof HttpHeaders;
+  if (typeof value !== 'object' || value === null || typeof (value as HttpResponse).status !== 'number') return false;
+  const headers = (value as HttpResponse).headers as Partial<HttpHeaders> | null | undefined;
+  return typeof headers === 'object' && headers !== null && typeof headers.first === 'function' && typeof headers[Symbol.iterator] === 'function';
 }
 
 /** A plain-text response (`text/plain; charset=utf-8`). */

@@ -1,0 +1,45 @@
+/**
+ * Pages, static files, a Fetch-standard (Hono) API and a WebSocket on one server and
+ * one port, all run by one diesel hub.
+ *
+ *   npx tsc -p tsconfig.examples.json && node examples-dist/one-port.js 8000
+ *   open http://localhost:8000/static/   (curl http://localhost:8000/api/time)
+ */
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Application, Service, sleep } from '@diesel/core';
+import { HttpServer, fetchApp, httpResponse, router, staticFiles, websocket, type HttpRequest, type WebSocket } from '@diesel/http';
+import { Hono } from 'hono';
+
+/** A diesel page: a generator handler may yield tokens before it answers. Suspends: briefly. */
+export function* page(req: HttpRequest) {
+  yield* sleep(0); // any token works here: wait for an event, call a client, ...
+  return httpResponse(req, 200, { 'Content-Type': 'text/html; charset=utf-8' }, '<a href="/static/">static</a> · <a href="/api/time">api</a>\n');
+}
+
+/** The Fetch-standard part, written with Hono. */
+export function api(): Hono {
+  return new Hono().basePath('/api').get('/time', (c) => c.json({ now: new Date().toISOString() }));
+}
+
+/** Echoes every WebSocket message. Suspends: until the peer closes. */
+export function* echo(ws: WebSocket) {
+  for (let message = yield* ws.wait(); message !== null; message = yield* ws.wait()) yield* ws.send(message);
+}
+
+/** The whole site as one handler. */
+export function site(publicDir = fileURLToPath(new URL('./public/', import.meta.url))) {
+  return router({
+    '/': page,
+    '/static/*': staticFiles(publicDir),
+    '/api/*': fetchApp(api()),
+    '/ws': websocket(echo, { origins: '*' }),
+  });
+}
+
+export async function main(port = Number(process.argv[2] ?? 8000)): Promise<void> {
+  const app = new Application();
+  app.addService(new Service(new HttpServer(site()), port));
+  await app.run();
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) void main();
