@@ -94,9 +94,9 @@ describe('frame builder', () => {
   });
 
   it('masks like a byte-by-byte XOR at every length and every buffer alignment', () => {
-    const backing = Buffer.from(Array.from({ length: 200 }, (_, i) => (i * 7 + 3) & 0xff));
+    const backing = Buffer.from(Array.from({ length: 310 }, (_, i) => (i * 7 + 3) & 0xff));
     for (let offset = 0; offset < 4; offset++) {
-      for (let n = 0; n <= 120; n++) {
+      for (let n = 0; n <= 300; n++) {
         const data = backing.subarray(offset, offset + n);
         const expected = Buffer.from(data.map((b, i) => b ^ MASK[i % 4]!));
         expect(applyMask(data, MASK)).toEqual(expected);

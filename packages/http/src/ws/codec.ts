@@ -381,7 +381,8 @@ function unmaskInto(source: Buffer, length: number, target: Buffer, offset: numb
   xorInPlace(target, offset, offset + length, mask, offset & 3);
 }
 
-const WORD_MIN = 32;
+/** Below this many bytes a plain loop beats making a Uint32Array view. */
+const WORD_MIN = 256;
 const rotated = new Uint8Array(4);
 const rotatedWord = new Uint32Array(rotated.buffer);
 
@@ -402,6 +403,14 @@ function xorInPlace(buffer: Buffer, start: number, end: number, mask: Buffer, ph
     const words = new Uint32Array(buffer.buffer, base + i, count);
     for (let w = 0; w < count; w++) words[w] = words[w]! ^ m;
     i += count * 4;
+  } else {
+    const m0 = mask[phase & 3]!, m1 = mask[(phase + 1) & 3]!, m2 = mask[(phase + 2) & 3]!, m3 = mask[(phase + 3) & 3]!;
+    for (const end4 = start + ((end - start) & ~3); i < end4; i += 4) {
+      buffer[i] = buffer[i]! ^ m0;
+      buffer[i + 1] = buffer[i + 1]! ^ m1;
+      buffer[i + 2] = buffer[i + 2]! ^ m2;
+      buffer[i + 3] = buffer[i + 3]! ^ m3;
+    }
   }
   for (; i < end; i++) buffer[i] = buffer[i]! ^ mask[(phase + i - start) & 3]!;
 }

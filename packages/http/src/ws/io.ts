@@ -13,7 +13,8 @@ const READ_MAX = 256 * 1024;
  * Suspends: until bytes are buffered on `connection` (returns them), `timeoutMs` passes
  * (returns null; no timeout if undefined) or the peer leaves (throws ConnectionClosed).
  * One reader per connection at a time. The token is its own read waiter, so a read
- * that has to wait allocates nothing more.
+ * that has to wait allocates nothing more, and it may be yielded again once it resolved
+ * (never while it is pending).
  */
 export class ReadChunk extends CustomToken<Buffer | null> {
   static readonly #receive: ReceiveToken = receive(READ_MAX);

@@ -75,6 +75,8 @@ export class WebSocket {
   readonly #pingMs: number | undefined;
   readonly #closeTimeoutMs: number;
   readonly #deflate: DeflateSettings | null;
+  /** The read token `wait()` yields, reused: only one routine reads at a time. */
+  readonly #reader: ReadChunk;
   #reading = false;
   #closeSent = false;
   /** No more frames will be read: a close frame arrived, the protocol failed, or the connection dropped. */
@@ -98,6 +100,7 @@ export class WebSocket {
     const ping = options.pingInterval ?? 0;
     this.#pingMs = ping > 0 ? ping * 1000 : undefined;
     this.#closeTimeoutMs = (options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT) * 1000;
+    this.#reader = new ReadChunk(connection, this.#pingMs);
     if (options.head !== undefined && options.head.length > 0) this.#parser.push(options.head);
   }
 
@@ -173,7 +176,7 @@ export class WebSocket {
         }
         let chunk: Buffer | null;
         try {
-          chunk = (yield new ReadChunk(this.connection, this.#pingMs)) as Buffer | null;
+          chunk = (yield this.#reader) as Buffer | null;
         } catch (error) {
           if (!(error instanceof ConnectionClosed)) throw error;
           this.#dropped();
