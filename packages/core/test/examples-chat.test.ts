@@ -13,9 +13,7 @@ describe('example: the wait/fire chat daemon, with two TCP clients', () => {
   async function join(port: number, nick: string): Promise<net.Socket> {
     const socket = await connectTcp(port);
     cleanup.push(() => socket.destroy());
-    const prompt = readUntil(socket, 'nick? ');
-    socket.resume();
-    expect(await prompt).toBe('nick? ');
+    expect(await readUntil(socket, 'nick? ')).toBe('nick? ');
     socket.write(`${nick}\r\n`);
     expect(await readLine(socket)).toBe(`welcome, ${nick}\r\n`);
     return socket;

@@ -18,14 +18,9 @@ export function connectTcp(port: number): Promise<net.Socket> {
   });
 }
 
-/**
- * Reads one `\r\n`-terminated line (the ending included). `readUntil` pauses the
- * stream when it is done and does not resume it on the next call, so resume here.
- */
+/** Reads one `\r\n`-terminated line (the ending included). */
 export function readLine(socket: net.Socket): Promise<string> {
-  const line = readUntil(socket, '\r\n');
-  socket.resume();
-  return line;
+  return readUntil(socket, '\r\n');
 }
 
 /**
