@@ -34,7 +34,8 @@ function* echo() {
 }
 
 if (kind === 'node') {
-  const server = tls.createServer({ key, cert }, (socket) => {
+  // noDelay as diesel's Service sets it, so neither side waits on Nagle + delayed ACKs.
+  const server = tls.createServer({ key, cert, noDelay: true }, (socket) => {
     socket.on('error', () => {});
     socket.pipe(socket);
   });

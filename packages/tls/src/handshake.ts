@@ -1,3 +1,4 @@
+import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { type Connection, CustomToken, type TokenContext } from '@diesel/core';
@@ -5,7 +6,6 @@ import { TlsError, TlsErrorCode, isTlsEngineError, toTlsError } from './errors.j
 import { MemoryBio } from './memory-bio.js';
 import { TLS_ERROR_EVENT, peerVerifyError } from './node-internals.js';
 import { type ClientSettings, type ServerSettings, type TlsTransport, clientConnectOptions } from './options.js';
-import net from 'node:net';
 import { type TlsInfo, readTlsInfo, socketTransports } from './tls-info.js';
 
 /**
