@@ -120,7 +120,7 @@ describe('bad input to a TLS service: a clear error on that connection only', ()
 
   it('a truncated handshake: half a ClientHello, then silence (handshake timeout)', async () => {
     reset();
-    const { port } = await start({ handshakeTimeout: 1 });
+    const { port } = await start({ handshakeTimeout: 2 });
     const hello = await captureClientHello();
     const raw = net.connect(port, '127.0.0.1');
     raw.on('data', () => {});

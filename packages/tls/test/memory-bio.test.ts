@@ -4,7 +4,7 @@ import tls from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { receive, type RemoteAddress } from '@diesel/core';
 import { memoryPair, serveInMemory } from '@diesel/core/testing';
-import { MemoryBio, tlsInfo, wrapTls, type DevCertificate } from '../src/index.js';
+import { MemoryBio, TlsError, TlsErrorCode, tlsInfo, wrapTls, type DevCertificate } from '../src/index.js';
 import { type Running, readUntilText, serve, sharedCertificate, stop, tlsClient } from './helpers.js';
 
 function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
@@ -95,6 +95,22 @@ describe('TLS on the in-memory path', () => {
     } finally {
       client.destroy();
       served.hub.halt();
+    }
+  });
+
+  it('tlsInfo() on a plaintext connection is a TlsError (DIESEL_ERR_TLS_NOT_ENCRYPTED)', async () => {
+    const served = serveInMemory(function* () {
+      yield* tlsInfo();
+    });
+    try {
+      const outcome = await served.exited;
+      expect(outcome.ok).toBe(false);
+      const error = (outcome as { error: unknown }).error;
+      expect(error).toBeInstanceOf(TlsError);
+      expect((error as TlsError).code).toBe(TlsErrorCode.NOT_ENCRYPTED);
+    } finally {
+      served.hub.halt();
+      served.peer.destroy();
     }
   });
 
