@@ -58,7 +58,9 @@ export class ConnectToken extends CustomToken<Connection> {
         clearTimeout(timer);
         socket.off('error', fail);
         const remote = { host: socket.remoteAddress ?? host, port: socket.remotePort ?? port, family: socket.remoteFamily ?? 'unknown' };
-        context.resolve(new Connection(stream, remote, options));
+        const connection = new Connection(stream, remote, options);
+        context.hub.track(connection);
+        context.resolve(connection);
       }, fail);
     });
     return () => fail(new Error('cancelled'));

@@ -94,6 +94,7 @@ export class Hub {
   logger: DieselLogger;
   readonly #events = new Map<string, EventWaiter[]>();
   readonly #runners = new Set<Runner>();
+  readonly #connections = new Set<Connection>();
   #halting = false;
 
   constructor(options: HubOptions = {}) {
@@ -165,6 +166,19 @@ export class Hub {
     if (list.length === 0) this.#events.delete(event);
   }
 
+  /**
+   * Closes `connection` when the hub halts. Connections a routine opens (`connect`,
+   * clients) are tracked so that halting leaves no socket behind.
+   */
+  track(connection: Connection): void {
+    if (this.#halting) {
+      connection.destroy();
+      return;
+    }
+    this.#connections.add(connection);
+    connection.stream.once('close', () => this.#connections.delete(connection));
+  }
+
   /** @internal */
   exited(runner: Runner): void {
     this.#runners.delete(runner);
@@ -178,6 +192,9 @@ export class Hub {
     this.#halting = true;
     for (const runner of [...this.#runners]) runner.kill();
     this.#events.clear();
+    // After the routines, so their finally blocks could still say goodbye on these.
+    for (const connection of this.#connections) connection.destroy();
+    this.#connections.clear();
   }
 
   /** Lets a halted hub be run again (an Application may be run more than once). */

@@ -369,3 +369,25 @@ describe('Client and @call', () => {
     void receive;
   });
 });
+
+describe('halting closes what routines opened', () => {
+  it('connections opened with connect() and Client.connect() are closed by halt()', async () => {
+    const { port: echoPort } = await served(echo);
+    const app = new Application({ logger: new MemoryLogger() });
+    const client = new EchoClient();
+    let raw: Connection | null = null;
+    app.addLoop(new Loop(function* () {
+      raw = yield* connect('127.0.0.1', echoPort);
+      yield* client.connect('127.0.0.1', echoPort);
+      yield* client.echo('hello');
+      yield* sleep(1000);
+    }));
+    const running = app.run();
+    await poll(() => client.connected && raw !== null, 'both connected');
+    app.halt();
+    await running;
+    await poll(() => raw!.closed && client.connection!.closed, 'both closed');
+    expect(raw!.stream.destroyed).toBe(true);
+    expect(client.connection!.stream.destroyed).toBe(true);
+  });
+});
