@@ -1,0 +1,46 @@
+/**
+ * A WebSocket endpoint and a page on the same port, and a diesel WebSocket client.
+ *
+ *   PORT=8089 node dist/docs/guide/snippets/ws-echo.js
+ */
+import { pathToFileURL } from 'node:url';
+import { Application, Service } from '@diesel/core';
+import { HttpServer, WebSocketClient, router, textResponse, websocket, type WebSocket } from '@diesel/http';
+
+/** The socket handler: `wait()` gives the next message, or null once the peer closed. */
+export function* shout(ws: WebSocket) {
+  for (let message = yield* ws.wait(); message !== null; message = yield* ws.wait()) {
+    yield* ws.send(typeof message === 'string' ? message.toUpperCase() : message);
+  }
+}
+
+/** One server: the page at `/`, the socket at `/shout` (pages from other origins get 403). */
+export function createShoutApp(options: { port?: number; host?: string } = {}) {
+  const app = new Application();
+  const routes = router({
+    '/': () => textResponse(200, 'open a WebSocket to /shout\n'),
+    '/shout': websocket(shout),
+  });
+  const service = new Service(new HttpServer(routes), { port: options.port ?? 8089, host: options.host });
+  app.addService(service);
+  return { app, service };
+}
+
+/** The client: the same `send` / `wait` from a routine. */
+export function* askToShout(url: string, text: string) {
+  const ws = yield* WebSocketClient.connect(url);
+  try {
+    yield* ws.send(text);
+    return yield* ws.wait();
+  } finally {
+    yield* ws.close();
+  }
+}
+
+export async function main(): Promise<void> {
+  const { app } = createShoutApp({ port: Number(process.env['PORT'] ?? 8089) });
+  process.once('SIGINT', () => app.halt());
+  await app.run();
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) void main();
