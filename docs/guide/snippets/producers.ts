@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Application, Service, untilEol, type RemoteAddress } from '@diesel/core';
+import { Application, ConnectionClosed, Service, untilEol, type RemoteAddress } from '@diesel/core';
 
 /** A producer: it makes chunks and knows nothing about sockets. */
 export async function* countTo(n: number) {
@@ -29,6 +29,7 @@ export function producerHandler(dir: string) {
         else yield `unknown command ${JSON.stringify(command)}\r\n`;
         yield '.\r\n';
       } catch (error) {
+        if (error instanceof ConnectionClosed) throw error; // the client left: end here
         yield `error: ${(error as NodeJS.ErrnoException).code ?? String(error)}\r\n`;
       }
     }
