@@ -12,7 +12,6 @@ import { Application, Service, run, until, type RemoteAddress } from '@diesel/co
 import { readUntil } from '@diesel/core/testing';
 import { devCertificate, tlsInfoOf } from '@diesel/tls';
 import { countTo, createProducersApp } from '../guide/snippets/producers.js';
-import { createWebApp, getText } from '../guide/snippets/web-app.js';
 import { askToShout, createShoutApp } from '../guide/snippets/ws-echo.js';
 import { UpgradingClient, upgradableEcho } from '../guide/snippets/starttls.js';
 import { shoutingProxy } from '../guide/snippets/proxy.js';
@@ -111,43 +110,6 @@ describe('chapter 6: producers and backpressure (snippets/producers.ts)', () => 
     });
     expect(written).toBeGreaterThan(stuckAt);
     expect(received).toMatch(/line \d+ x+\r\n/);
-  });
-});
-
-describe('chapter 7: HTTP (snippets/web-app.ts)', () => {
-  it('serves the page, a streamed countdown, static files and the Fetch app on one port', async () => {
-    const dir = tempDir();
-    fs.writeFileSync(path.join(dir, 'style.css'), 'body { color: teal }\n');
-    const { service } = await started(createWebApp({ port: 0, host: '127.0.0.1', publicDir: dir }));
-    const base = `http://127.0.0.1:${service.port}`;
-
-    const home = await fetch(`${base}/`);
-    expect(home.status).toBe(200);
-    expect(home.headers.get('content-type')).toBe('text/html; charset=utf-8');
-    expect(await home.text()).toBe('<h1>hello from diesel</h1>\n');
-
-    const countdown = await fetch(`${base}/countdown/3`);
-    expect(countdown.headers.get('transfer-encoding')).toBe('chunked');
-    expect(await countdown.text()).toBe('3\n2\n1\nliftoff\n');
-
-    const css = await fetch(`${base}/static/style.css`);
-    expect(css.status).toBe(200);
-    expect(css.headers.get('content-type')).toMatch(/^text\/css/);
-    expect(await css.text()).toBe('body { color: teal }\n');
-    expect((await fetch(`${base}/static/nothing.css`)).status).toBe(404);
-
-    const hello = await fetch(`${base}/api/hello?name=diesel`);
-    expect(await hello.json()).toEqual({ hello: 'diesel' });
-    const reversed = await fetch(`${base}/api/reverse`, { method: 'POST', body: 'diesel' });
-    expect(await reversed.text()).toBe('leseid');
-    expect((await fetch(`${base}/api/nope`)).status).toBe(404);
-    expect((await fetch(`${base}/nowhere`)).status).toBe(404);
-  });
-
-  it('the HttpClient reads the same server from a routine', async () => {
-    const { service } = await started(createWebApp({ port: 0, host: '127.0.0.1', publicDir: tempDir() }));
-    const page = await run(getText('127.0.0.1', service.port, '/countdown/2'));
-    expect(page).toEqual({ status: 200, type: 'text/plain; charset=utf-8', text: '2\n1\nliftoff\n' });
   });
 });
 

@@ -3,7 +3,7 @@
  * is either included, marker and all, from code that is compiled and tested
  * (`<!-- include: packages/core/examples/echo.ts#handleEcho -->`, a path from the
  * repository root, optionally `#declaration`), or is a whole file of
- * docs/guide/snippets/ (`<!-- snippet: guide/snippets/web-app.ts -->`), which
+ * docs/guide/snippets/ (`<!-- snippet: guide/snippets/testing.ts -->`), which
  * docs/tsconfig.json type-checks and test/guide-snippets.test.ts runs. And every relative
  * link points to a file that exists.
  */
