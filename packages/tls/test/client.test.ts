@@ -20,25 +20,17 @@ function closeServer(server: tls.Server | null): Promise<void> {
   return new Promise((resolve) => (server === null ? resolve() : server.close(() => resolve())));
 }
 
-/**
- * `call` applied by hand: this vitest's transform does not support TC39 decorator
- * syntax, so the test builds what `@call` would (the decorator only reads `name`).
- */
-function callMethod<This extends Client, A extends unknown[], R>(name: string, method: (this: This, ...args: A) => Generator<unknown, R, unknown>) {
-  return call(method, { name } as unknown as ClassMethodDecoratorContext<This, typeof method>);
-}
-
 class EchoClient extends Client {
-  readonly greeting = callMethod('greeting', function* (this: EchoClient) {
+  @call *greeting() {
     return yield* until('\r\n');
-  });
-  readonly echo = callMethod('echo', function* (this: EchoClient, text: string) {
+  }
+  @call *echo(text: string) {
     yield `${text}\r\n`;
     return yield* until('\r\n');
-  });
-  readonly negotiated = callMethod('negotiated', function* (this: EchoClient) {
+  }
+  @call *negotiated() {
     return yield* tlsInfo();
-  });
+  }
 }
 
 /** Connects with diesel's connect token and reports the error it throws, or null. */

@@ -193,34 +193,25 @@ describe('STARTTLS (startTls, startTlsClient)', () => {
     const messages: SmtpMessage[] = [];
     running = await serve(smtpHandler({ tls: tlsOptions, onMessage: (m) => messages.push(m) }));
     class SmtpClient extends Client {
-      readonly command = call(
-        function* (this: SmtpClient, line: string) {
-          yield `${line}\r\n`;
-          let reply = '';
-          for (;;) {
-            const replyLine = yield* until('\r\n');
-            reply += replyLine;
-            if (replyLine[3] !== '-') return reply;
-          }
-        },
-        { name: 'command' } as never,
-      );
-      readonly greeting = call(
-        function* (this: SmtpClient) {
-          return yield* until('\r\n');
-        },
-        { name: 'greeting' } as never,
-      );
-      readonly secure = call(
-        function* (this: SmtpClient, ca: string) {
-          yield 'STARTTLS\r\n';
-          const reply = yield* until('\r\n');
-          if (!reply.startsWith('220')) throw new Error(`STARTTLS refused: ${reply}`);
-          yield* startTlsClient({ ca, servername: 'localhost' });
-          return yield* tlsInfo();
-        },
-        { name: 'secure' } as never,
-      );
+      @call *command(line: string) {
+        yield `${line}\r\n`;
+        let reply = '';
+        for (;;) {
+          const replyLine = yield* until('\r\n');
+          reply += replyLine;
+          if (replyLine[3] !== '-') return reply;
+        }
+      }
+      @call *greeting() {
+        return yield* until('\r\n');
+      }
+      @call *secure(ca: string) {
+        yield 'STARTTLS\r\n';
+        const reply = yield* until('\r\n');
+        if (!reply.startsWith('220')) throw new Error(`STARTTLS refused: ${reply}`);
+        yield* startTlsClient({ ca, servername: 'localhost' });
+        return yield* tlsInfo();
+      }
     }
     const client = new SmtpClient();
     try {
