@@ -65,13 +65,16 @@ export function router(routes: Routes, options: RouterOptions = {}): HttpHandler
   }
   // Params before wildcards; longer literal prefixes first.
   patterns.sort((a, b) => Number(a.wildcard) - Number(b.wildcard) || b.literalLength - a.literalLength);
-  const matches = new WeakMap<HttpRequest, Match | HttpResponse>();
+  // The server asks whether the route streams its body, then dispatches: the match is
+  // kept on the request (a symbol per router, so nested routers keep their own).
+  const matchKey = Symbol('route');
+  type Keeps = { [matchKey]?: Match | HttpResponse };
 
   const resolve = (request: HttpRequest): Match | HttpResponse => {
-    const cached = matches.get(request);
+    const cached = (request as HttpRequest & Keeps)[matchKey];
     if (cached !== undefined) return cached;
     const result = lookup(request);
-    matches.set(request, result);
+    if (Object.isExtensible(request)) (request as HttpRequest & Keeps)[matchKey] = result;
     return result;
   };
 

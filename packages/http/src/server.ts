@@ -198,7 +198,8 @@ export class HttpServer {
         if (wait <= 0) throw new HttpError('DIESEL_ERR_HTTP_HEADERS_TIMEOUT', 408, 'the request head did not arrive in time');
         let text: string | undefined;
         try {
-          [text] = yield* first(until('\r\n\r\n', { limit: settings.limits.maxHeaderSize, encoding: 'latin1' }), sleep(wait));
+          // Plain `yield` (not `yield*`) on this hot path: no iterator object per request.
+          [text] = (yield first(until('\r\n\r\n', { limit: settings.limits.maxHeaderSize, encoding: 'latin1' }), sleep(wait))) as [string | undefined, true | undefined];
         } catch (error) {
           if (error instanceof SentinelNotFound) {
             throw new HttpError('DIESEL_ERR_HTTP_HEADERS_TOO_LARGE', 431, `header section larger than ${settings.limits.maxHeaderSize} bytes`);
@@ -236,16 +237,17 @@ export class HttpServer {
       sendContinue = head.framing !== 'none';
     }
     const handler = this.handler;
-    const reader = new BodyReader(
-      { parser, clock, deadline: startedAt + settings.requestTimeout * 1000, maxChunkLineSize: settings.limits.maxChunkLineSize, sendContinue },
-      head.framing === 'none',
-    );
     // 4. The body: read whole (bounded) unless the handler streams it.
     let streaming = false;
+    let reader: BodyReader | null = null;
     try {
       streaming = streamsBody(handler, request);
-      if (streaming) request.bodyReader = reader;
-      else if (head.framing !== 'none') request.body = yield* reader.readAll(settings.maxBodySize, head.framing === 'length' ? head.contentLength : -1);
+      if (streaming || head.framing !== 'none') {
+        const context = { parser, clock, deadline: startedAt + settings.requestTimeout * 1000, maxChunkLineSize: settings.limits.maxChunkLineSize, sendContinue };
+        reader = new BodyReader(context, head.framing === 'none');
+      }
+      if (streaming) request.bodyReader = reader!;
+      else if (reader !== null) request.body = yield* reader.readAll(settings.maxBodySize, head.framing === 'length' ? head.contentLength : -1);
       else while (parser.next() !== undefined); // the `end` (and `upgrade`) of a bodiless request
     } catch (error) {
       return yield* this.#refuse(state, error);
@@ -268,13 +270,22 @@ export class HttpServer {
       if (error instanceof HttpError && error.status < 500 && !streaming) return yield* this.#refuse(state, error);
       state.logger.error(`${request.method} ${request.url}: handler failed: ${describe(error)}`);
       response = errorResponse(500, 'the server failed to answer this request');
-      keepAlive = keepAlive && (!streaming || reader.done);
+      keepAlive = keepAlive && (reader === null || reader.done);
     }
-    // 6. The response.
-    const stay = yield* this.#respond(state, request, response, keepAlive);
-    if (!stay) return false;
+    // 6. The response: a fixed body leaves in one write (no nested routine); a stream is
+    // written piece by piece with backpressure.
+    const prepared = prepare(request, response, keepAlive);
+    if (prepared.stream) {
+      if (!(yield* this.#stream(state, request, prepared))) return false;
+    } else {
+      corkFor(state, prepared.out.length + (prepared.rest === null ? 0 : prepared.rest.length));
+      yield prepared.out;
+      if (prepared.rest !== null) yield prepared.rest;
+      this.#log(state, request, prepared.status);
+      if (!prepared.keepAlive) return false;
+    }
     // 7. What the handler left of a streamed body is dropped, up to a limit.
-    if (!reader.done) {
+    if (reader !== null && !reader.done) {
       try {
         if (!(yield* reader.discard(settings.maxDrainSize))) return false;
       } catch (error) {
@@ -296,103 +307,16 @@ export class HttpServer {
     return false;
   }
 
-  /** Writes `response`; returns whether the connection stays open. */
-  *#respond(state: ConnectionState, request: ServerRequest, response: HttpResponse, keepAlive: boolean): Routine<boolean> {
-    const status = response.status;
-    const headOnly = request.method === 'HEAD';
-    const bodyless = status < 200 || status === 204 || status === 304;
-    let head = `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Unknown'}\r\n`;
-    let hasDate = false;
-    let declaredLength = -1;
-    let hasConnection = false;
-    for (const [name, value] of response.headers) {
-      switch (name.length) {
-        case 4:
-          if (name.toLowerCase() === 'date') hasDate = true;
-          break;
-        case 10:
-          if (name.toLowerCase() === 'connection') {
-            hasConnection = true;
-            if (/(^|,)\s*close\s*(,|$)/i.test(value)) keepAlive = false;
-          }
-          break;
-        case 14:
-          if (name.toLowerCase() === 'content-length') {
-            declaredLength = /^\d+$/.test(value) ? Number(value) : -1;
-            continue; // written below, once, as the framing decides
-          }
-          break;
-        case 17:
-          if (name.toLowerCase() === 'transfer-encoding') continue; // the server frames the body
-          break;
-      }
-      head += `${name}: ${value}\r\n`;
-    }
-    if (!hasDate) head += `Date: ${httpDate()}\r\n`;
-    const body: HttpBody = response.body;
-    const http10 = request.version === '1.0';
-    const connectionHeader = (): string => {
-      if (hasConnection) return '';
-      if (!keepAlive) return 'Connection: close\r\n';
-      return http10 ? 'Connection: keep-alive\r\n' : '';
-    };
-
-    if (bodyless || body === null || body === undefined || typeof body === 'string' || body instanceof Uint8Array) {
-      let bytes: Uint8Array | null = null;
-      let text: string | null = null;
-      let length = 0;
-      if (!bodyless && body !== null && body !== undefined) {
-        if (typeof body === 'string') {
-          text = body;
-          length = Buffer.byteLength(body);
-        } else {
-          bytes = body as Uint8Array;
-          length = bytes.length;
-        }
-      } else if (bodyless) {
-        closeBody(body);
-      }
-      // A HEAD answer may say how long the GET body would be.
-      if (!bodyless) head += `Content-Length: ${headOnly && body == null && declaredLength >= 0 ? declaredLength : length}\r\n`;
-      head += `${connectionHeader()}\r\n`;
-      const headLength = head.length;
-      corkFor(state, headLength + length);
-      if (headOnly || length === 0) {
-        yield Buffer.from(head, 'latin1');
-      } else if (length <= COPY_LIMIT) {
-        // One buffer, one write: the head in latin1 (header bytes as given), the body after it.
-        const out = Buffer.allocUnsafe(headLength + length);
-        out.write(head, 0, 'latin1');
-        if (text !== null) out.write(text, headLength, 'utf8');
-        else out.set(bytes!, headLength);
-        yield out;
-      } else {
-        yield Buffer.from(head, 'latin1');
-        yield text ?? bytes!;
-      }
-      this.#log(state, request, status);
-      return keepAlive;
-    }
-
-    // A streamed body: declared length, chunked (HTTP/1.1) or until close (HTTP/1.0).
-    let mode: 'length' | 'chunked' | 'close';
-    if (declaredLength >= 0) {
-      mode = 'length';
-      head += `Content-Length: ${declaredLength}\r\n`;
-    } else if (!http10) {
-      mode = 'chunked';
-      head += 'Transfer-Encoding: chunked\r\n';
-    } else {
-      mode = 'close';
-      keepAlive = false;
-    }
-    head += `${connectionHeader()}\r\n`;
+  /** Writes a prepared streamed response; returns whether the connection stays open. */
+  *#stream(state: ConnectionState, request: ServerRequest, prepared: Prepared): Routine<boolean> {
+    const { mode, declaredLength, status } = prepared;
+    const body = prepared.body;
     uncork(state);
-    yield Buffer.from(head, 'latin1');
-    if (headOnly) {
+    yield Buffer.from(prepared.head, 'latin1');
+    if (request.method === 'HEAD') {
       closeBody(body);
       this.#log(state, request, status);
-      return keepAlive;
+      return prepared.keepAlive;
     }
     let sent = 0;
     try {
@@ -416,12 +340,124 @@ export class HttpServer {
     }
     if (mode === 'chunked') yield lastChunk();
     this.#log(state, request, status);
-    return keepAlive;
+    return prepared.keepAlive;
   }
 
   #log(state: ConnectionState, request: ServerRequest, status: number): void {
     if (this.#settings.logRequests && status >= 500) state.logger.warn(`${request.method} ${request.url} answered ${status}`);
   }
+}
+
+/** A response ready for the wire. */
+interface Prepared {
+  status: number;
+  keepAlive: boolean;
+  /** Streamed: the head is in `head` and the body in `body`. */
+  stream: boolean;
+  head: string;
+  body: HttpBody;
+  mode: 'length' | 'chunked' | 'close';
+  declaredLength: number;
+  /** Fixed: the bytes to write (head, and body when small), then `rest` if any. */
+  out: Buffer;
+  rest: Uint8Array | string | null;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Builds the head and decides the framing; for a fixed body, also the bytes to write. */
+function prepare(request: ServerRequest, response: HttpResponse, keepAlive: boolean): Prepared {
+  const status = response.status;
+  const headOnly = request.method === 'HEAD';
+  const bodyless = status < 200 || status === 204 || status === 304;
+  let head = `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Unknown'}\r\n`;
+  let hasDate = false;
+  let declaredLength = -1;
+  let hasConnection = false;
+  for (const [name, value] of response.headers) {
+    switch (name.length) {
+      case 4:
+        if (name.toLowerCase() === 'date') hasDate = true;
+        break;
+      case 10:
+        if (name.toLowerCase() === 'connection') {
+          hasConnection = true;
+          if (/(^|,)\s*close\s*(,|$)/i.test(value)) keepAlive = false;
+        }
+        break;
+      case 14:
+        if (name.toLowerCase() === 'content-length') {
+          declaredLength = /^\d+$/.test(value) ? Number(value) : -1;
+          continue; // written below, once, as the framing decides
+        }
+        break;
+      case 17:
+        if (name.toLowerCase() === 'transfer-encoding') continue; // the server frames the body
+        break;
+    }
+    head += `${name}: ${value}\r\n`;
+  }
+  if (!hasDate) head += `Date: ${httpDate()}\r\n`;
+  const body: HttpBody = response.body;
+  const http10 = request.version === '1.0';
+  const prepared: Prepared = { status, keepAlive, stream: false, head: '', body, mode: 'length', declaredLength, out: EMPTY, rest: null };
+
+  if (bodyless || body === null || body === undefined || typeof body === 'string' || body instanceof Uint8Array) {
+    let bytes: Uint8Array | null = null;
+    let text: string | null = null;
+    let length = 0;
+    if (!bodyless && body !== null && body !== undefined) {
+      if (typeof body === 'string') {
+        text = body;
+        length = Buffer.byteLength(body);
+      } else {
+        bytes = body as Uint8Array;
+        length = bytes.length;
+      }
+    } else if (bodyless) {
+      closeBody(body);
+    }
+    // A HEAD answer may say how long the GET body would be.
+    if (!bodyless) head += `Content-Length: ${headOnly && body == null && declaredLength >= 0 ? declaredLength : length}\r\n`;
+    head += `${connectionLine(hasConnection, keepAlive, http10)}\r\n`;
+    if (headOnly || length === 0) {
+      prepared.out = Buffer.from(head, 'latin1');
+    } else if (length <= COPY_LIMIT) {
+      // One buffer, one write: the head in latin1 (header bytes as given), the body after it.
+      const headLength = head.length;
+      const out = Buffer.allocUnsafe(headLength + length);
+      out.write(head, 0, 'latin1');
+      if (text !== null) out.write(text, headLength, 'utf8');
+      else out.set(bytes!, headLength);
+      prepared.out = out;
+    } else {
+      prepared.out = Buffer.from(head, 'latin1');
+      prepared.rest = text ?? bytes!;
+    }
+    return prepared;
+  }
+
+  // A streamed body: declared length, chunked (HTTP/1.1) or until close (HTTP/1.0).
+  prepared.stream = true;
+  if (declaredLength >= 0) {
+    prepared.mode = 'length';
+    head += `Content-Length: ${declaredLength}\r\n`;
+  } else if (!http10) {
+    prepared.mode = 'chunked';
+    head += 'Transfer-Encoding: chunked\r\n';
+  } else {
+    prepared.mode = 'close';
+    keepAlive = false;
+    prepared.keepAlive = false;
+  }
+  prepared.head = `${head}${connectionLine(hasConnection, keepAlive, http10)}\r\n`;
+  return prepared;
+}
+
+function connectionLine(hasConnection: boolean, keepAlive: boolean, http10: boolean): string {
+  if (hasConnection) return '';
+  if (!keepAlive) return 'Connection: close\r\n';
+  return http10 ? 'Connection: keep-alive\r\n' : '';
 }
 
 /** Checks the parser leaves to a server: protocol, version, Host, transfer codings. */
