@@ -8,7 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { Application, Service } from '@diesel/core';
+import { Application, Service, type DieselLogger } from '@diesel/core';
 import { HttpServer, httpResponse, type HttpRequest } from '@diesel/http';
 import { devCertificate, tlsInfo, type TlsServerOptions } from '@diesel/tls';
 
@@ -29,6 +29,8 @@ export interface HttpsHelloOptions {
   host?: string;
   /** Key and certificate (default: a fresh development certificate for localhost). */
   tls?: TlsServerOptions;
+  /** Where the application logs (default: core's console logger). */
+  logger?: DieselLogger;
 }
 
 /**
@@ -39,7 +41,7 @@ export interface HttpsHelloOptions {
  */
 export function httpsHelloApp(options: HttpsHelloOptions = {}): { app: Application; service: Service } {
   const tls = options.tls ?? devCertificate({ hosts: ['localhost'] });
-  const app = new Application();
+  const app = new Application({ logger: options.logger });
   const service = new Service(new HttpServer(hello, { logRequests: false }), {
     port: options.port ?? 8443,
     host: options.host,

@@ -10,7 +10,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { Application, Service, receive, type RemoteAddress } from '@diesel/core';
+import { Application, Service, type DieselLogger, receive, type RemoteAddress } from '@diesel/core';
 import { devCertificate, tlsInfo, type TlsServerOptions } from '@diesel/tls';
 
 /**
@@ -34,6 +34,8 @@ export interface TlsEchoOptions {
   host?: string;
   /** Key and certificate (default: a fresh development certificate for localhost). */
   tls?: TlsServerOptions;
+  /** Where the application logs (default: core's console logger). */
+  logger?: DieselLogger;
 }
 
 /**
@@ -45,7 +47,7 @@ export interface TlsEchoOptions {
  */
 export function tlsEchoApp(options: TlsEchoOptions = {}): { app: Application; service: Service; tls: TlsServerOptions } {
   const tls = options.tls ?? devCertificate({ hosts: ['localhost'] });
-  const app = new Application();
+  const app = new Application({ logger: options.logger });
   const service = new Service(handleTlsEcho, { port: options.port ?? 8443, host: options.host, tls });
   app.addService(service);
   return { app, service, tls };

@@ -1,4 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryLogger } from '@diesel/core/testing';
 import { type DevCertificate } from '../src/index.js';
 import { httpsHelloApp } from '../examples/https-hello.js';
 import { eventually, pemFile, runCommand, sharedCertificate } from './helpers.js';
@@ -7,6 +8,7 @@ describe('HTTPS: @diesel/http behind TLS, driven by curl', () => {
   let dev: DevCertificate;
   let caFile: string;
   let stopApp: (() => Promise<void>) | null = null;
+  let logger: MemoryLogger;
   beforeAll(() => {
     dev = sharedCertificate();
     caFile = pemFile('ca.pem', dev.ca);
@@ -17,7 +19,8 @@ describe('HTTPS: @diesel/http behind TLS, driven by curl', () => {
   });
 
   async function start(): Promise<number> {
-    const { app, service } = httpsHelloApp({ port: 0, host: '127.0.0.1', tls: { key: dev.key, cert: dev.cert } });
+    logger = new MemoryLogger();
+    const { app, service } = httpsHelloApp({ port: 0, host: '127.0.0.1', tls: { key: dev.key, cert: dev.cert }, logger });
     await app.start();
     stopApp = async () => {
       app.halt();
@@ -47,6 +50,8 @@ describe('HTTPS: @diesel/http behind TLS, driven by curl', () => {
     const refused = await runCommand('curl', ['--silent', '--show-error', '--resolve', `localhost:${port}:127.0.0.1`, `https://localhost:${port}/`], '');
     expect(refused.code).toBe(60);
     expect(refused.stderr).toMatch(/certificate/i);
+    // curl's alert reaches the server as a clear error on that connection, logged by the Service.
+    await eventually(() => logger.lines.some((line) => line.includes('TLS peer certificate rejected (ERR_SSL_TLSV1_ALERT_UNKNOWN_CA)')), 'the handshake failure in the log');
     const fine = await runCommand('curl', ['--silent', '--cacert', caFile, '--resolve', `localhost:${port}:127.0.0.1`, `https://localhost:${port}/after`], '');
     expect(fine.stdout).toContain('you asked for GET /after');
   });

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryLogger } from '@diesel/core/testing';
 import { type DevCertificate } from '../src/index.js';
 import { tlsEchoApp } from '../examples/tls-echo.js';
 import { eventually, pemFile, requireCommand, sharedCertificate } from './helpers.js';
@@ -55,7 +56,7 @@ describe('openssl s_client against the TLS echo example', () => {
   });
 
   async function start(extra: { ALPNProtocols?: string[] } = {}): Promise<number> {
-    const { app, service } = tlsEchoApp({ port: 0, host: '127.0.0.1', tls: { key: dev.key, cert: dev.cert, ...extra } });
+    const { app, service } = tlsEchoApp({ port: 0, host: '127.0.0.1', tls: { key: dev.key, cert: dev.cert, ...extra }, logger: new MemoryLogger() });
     await app.start();
     stopApp = async () => {
       app.halt();
