@@ -124,6 +124,43 @@ describe('TLS client (connect / Client.connect with tls) against node:tls server
     }
   });
 
+  it('resumes a session from an earlier connection (session option)', async () => {
+    running = await serve(
+      function* (_remote: RemoteAddress) {
+        const { sessionReused } = yield* tlsInfo();
+        yield `reused ${sessionReused}\r\n`;
+        for (;;) yield yield* receive();
+      },
+      { tls: { key: dev.key, cert: dev.cert } },
+    );
+    const port = running.port;
+    const first = await run(
+      (function* () {
+        const conn = yield* connect('localhost', port, { tls: { ca: dev.ca } });
+        try {
+          // TLS 1.3 tickets arrive after the handshake; the TLS socket is the connection's stream.
+          const session = yield new Promise<Buffer>((resolve) => (conn.stream as tls.TLSSocket).once('session', resolve));
+          return { line: yield* on(conn, until('\r\n')), session: session as Buffer };
+        } finally {
+          conn.destroy();
+        }
+      })(),
+    );
+    expect(first.line).toBe('reused false\r\n');
+    const second = await run(
+      (function* () {
+        const conn = yield* connect('localhost', port, { tls: { ca: dev.ca, session: first.session } });
+        try {
+          return { line: yield* on(conn, until('\r\n')), info: tlsInfoOf(conn) };
+        } finally {
+          conn.destroy();
+        }
+      })(),
+    );
+    expect(second.line).toBe('reused true\r\n');
+    expect(second.info?.sessionReused).toBe(true);
+  });
+
   it('refuses a certificate issued for another hostname', async () => {
     const started = await nodeTlsServer({ key: dev.key, cert: dev.cert });
     server = started.server;
