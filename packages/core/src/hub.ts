@@ -68,7 +68,8 @@ export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown
 export interface SpawnOptions {
   connection?: Connection | null;
   name?: string;
-  onExit?: (outcome: Outcome) => void;
+  /** Called once when the routine ends, with the runner (whose `home` is the connection it started on). */
+  onExit?: (outcome: Outcome, runner: Runner) => void;
 }
 
 interface EventWaiter {
@@ -175,8 +176,7 @@ export class Hub {
       connection.destroy();
       return;
     }
-    this.#connections.add(connection);
-    connection.stream.once('close', () => this.#connections.delete(connection));
+    connection.trackIn(this.#connections);
   }
 
   /** @internal */
@@ -238,10 +238,13 @@ function isAsyncIterable(value: object): value is AsyncIterable<unknown> {
 export class Runner implements ReadWaiter, DrainWaiter {
   readonly hub: Hub;
   readonly name: string;
-  readonly #gens: Routine[] = [];
-  readonly #conns: (Connection | null)[] = [];
-  readonly #targets: (CallTarget | null)[] = [];
-  readonly #onExit: ((outcome: Outcome) => void) | undefined;
+  // Created with their first frame: `[x]` holds one slot, while `[]` + push reserves 17.
+  readonly #gens: Routine[];
+  readonly #conns: (Connection | null)[];
+  readonly #targets: (CallTarget | null)[];
+  readonly #onExit: ((outcome: Outcome, runner: Runner) => void) | undefined;
+  /** The connection the routine was started on (a Service handler's), or null. */
+  readonly home: Connection | null;
   #running = false;
   #killRequested = false;
   #done = false;
@@ -265,9 +268,10 @@ export class Runner implements ReadWaiter, DrainWaiter {
     this.hub = hub;
     this.name = options.name ?? 'routine';
     this.#onExit = options.onExit;
-    this.#gens.push(routine);
-    this.#conns.push(options.connection ?? null);
-    this.#targets.push(null);
+    this.home = options.connection ?? null;
+    this.#gens = [routine];
+    this.#conns = [options.connection ?? null];
+    this.#targets = [null];
   }
 
   /** The connection socket tokens in the running frame act on. */
@@ -658,7 +662,7 @@ export class Runner implements ReadWaiter, DrainWaiter {
     this.#done = true;
     this.#clearPending();
     this.hub.exited(this);
-    this.#onExit?.(outcome);
+    this.#onExit?.(outcome, this);
   }
 
   /**

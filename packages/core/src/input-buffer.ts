@@ -4,8 +4,11 @@
  * The first chunk after the buffer drains is adopted without a copy, which makes the
  * common case (one message per chunk) zero-copy.
  */
+const EMPTY = Buffer.alloc(0);
+
 export class InputBuffer {
-  #buf: Buffer = Buffer.alloc(0);
+  // One shared empty buffer: an idle connection allocates no buffer of its own.
+  #buf: Buffer = EMPTY;
   #start = 0;
   #end = 0;
   #owned = false;
@@ -40,7 +43,24 @@ export class InputBuffer {
 
   /** Index (relative to the unread data) of `needle`, searching from `from`, or -1. */
   indexOf(needle: Buffer, from: number): number {
-    return this.#buf.subarray(this.#start, this.#end).indexOf(needle, from);
+    const start = this.#start + from;
+    const end = this.#end;
+    const n = needle.length;
+    if (end - start < n) return -1;
+    const buf = this.#buf;
+    if (end - start <= 256) {
+      // Short spans (a typical line): a plain loop is cheaper than the native call.
+      const first = needle[0];
+      outer: for (let i = start, last = end - n; i <= last; i++) {
+        if (buf[i] !== first) continue;
+        for (let k = 1; k < n; k++) if (buf[i + k] !== needle[k]) continue outer;
+        return i - this.#start;
+      }
+      return -1;
+    }
+    // Search the backing buffer in place (no view allocated); a hit must end by #end.
+    const at = buf.indexOf(needle, start);
+    return at === -1 || at + n > end ? -1 : at - this.#start;
   }
 
   /** Removes and returns the first `n` bytes as a view. */
@@ -73,4 +93,3 @@ export class InputBuffer {
   }
 }
 
-const EMPTY = Buffer.alloc(0);

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { Connection, type ConnectionLimits, type RemoteAddress } from './connection.js';
 import { ListenError } from './errors.js';
 import { providerHint, serviceLayer } from './extensions.js';
-import { type Hub, type Routine, describe, isDisconnect } from './hub.js';
+import { type Hub, type Outcome, type Routine, type Runner, describe, isDisconnect } from './hub.js';
 
 /** A connection handler: a generator function called with the peer's address, or an object with `handle`. */
 export type ConnectionHandler =
@@ -101,8 +101,7 @@ export class Service {
       family: socket.remoteFamily ?? 'unknown',
     };
     const connection = new Connection(socket, remote, this.options);
-    this.#connections.add(connection);
-    socket.once('close', () => this.#connections.delete(connection));
+    connection.trackIn(this.#connections);
     let routine: Routine;
     try {
       routine = this.#handler(remote);
@@ -111,20 +110,22 @@ export class Service {
       connection.destroy();
       return;
     }
-    hub.spawn(routine, {
-      connection,
-      name: `${this.name} ${remote.host}:${remote.port}`,
-      onExit: (outcome) => {
-        if (outcome.ok) {
-          connection.end((this.options.lingerTimeout ?? 30) * 1000);
-          return;
-        }
-        if (isDisconnect(outcome.error)) hub.logger.debug(`${this.name}: ${remote.host}:${remote.port} disconnected`);
-        else hub.logger.error(`${this.name}: handler for ${remote.host}:${remote.port} failed: ${describe(outcome.error)}`);
-        connection.destroy();
-      },
-    });
+    hub.spawn(routine, { connection, name: this.name, onExit: this.#exited });
   }
+
+  /** One function for every connection's routine (not a closure each: see Connection). */
+  readonly #exited = (outcome: Outcome, runner: Runner): void => {
+    const connection = runner.home!;
+    const { host, port } = connection.remote;
+    const logger = runner.hub.logger;
+    if (outcome.ok) {
+      connection.end((this.options.lingerTimeout ?? 30) * 1000);
+      return;
+    }
+    if (isDisconnect(outcome.error)) logger.debug(`${this.name}: ${host}:${port} disconnected`);
+    else logger.error(`${this.name}: handler for ${host}:${port} failed: ${describe(outcome.error)}`);
+    connection.destroy();
+  };
 
   /** @internal Stops accepting and destroys every open connection. */
   async close(): Promise<void> {

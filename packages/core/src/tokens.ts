@@ -22,8 +22,40 @@ export enum TokenKind {
 export abstract class Token<T> {
   abstract readonly kind: TokenKind;
   declare readonly __result?: T;
-  *[Symbol.iterator](): Generator<this, T, unknown> {
-    return (yield this) as T;
+  [Symbol.iterator](): TokenIterator<this, T> {
+    return new TokenIterator(this);
+  }
+}
+
+/**
+ * What `yield* token` walks: yields the token once, then returns what the hub sent back.
+ * A small class rather than a generator, because one is made for every `yield*` and a
+ * generator object costs several times as much to create.
+ */
+export class TokenIterator<K, T> implements Iterator<K, T, unknown> {
+  #token: K | null;
+  constructor(token: K) {
+    this.#token = token;
+  }
+  next(value?: unknown): IteratorResult<K, T> {
+    const token = this.#token;
+    if (token !== null) {
+      this.#token = null;
+      return { value: token, done: false };
+    }
+    return { value: value as T, done: true };
+  }
+  return(value: T): IteratorResult<K, T> {
+    this.#token = null;
+    return { value: value as T, done: true };
+  }
+  /** An error the hub throws in surfaces at the `yield*`, as it would from a generator. */
+  throw(error?: unknown): IteratorResult<K, T> {
+    this.#token = null;
+    throw error;
+  }
+  [Symbol.iterator](): this {
+    return this;
   }
 }
 
@@ -44,13 +76,25 @@ export interface UntilOptions {
   encoding?: TextEncodingName;
 }
 
+const NO_OPTIONS: UntilOptions = Object.freeze({});
+const SENTINELS = new Map<string, Buffer>();
+/** Encoded sentinels, cached: a line protocol asks for the same '\r\n' on every read. */
+function sentinelBytes(text: string): Buffer {
+  let bytes = SENTINELS.get(text);
+  if (bytes === undefined) {
+    bytes = Buffer.from(text);
+    if (SENTINELS.size < 256) SENTINELS.set(text, bytes);
+  }
+  return bytes;
+}
+
 export class UntilToken extends Token<string> {
   readonly kind = TokenKind.Until;
   readonly sentinel: Buffer;
   readonly text: string;
-  constructor(sentinel: string | Uint8Array, readonly options: UntilOptions = {}) {
+  constructor(sentinel: string | Uint8Array, readonly options: UntilOptions = NO_OPTIONS) {
     super();
-    this.sentinel = typeof sentinel === 'string' ? Buffer.from(sentinel) : Buffer.from(sentinel);
+    this.sentinel = typeof sentinel === 'string' ? sentinelBytes(sentinel) : Buffer.from(sentinel);
     this.text = typeof sentinel === 'string' ? sentinel : this.sentinel.toString('latin1');
     if (this.sentinel.length === 0) throw new RangeError('until(): the sentinel must not be empty');
   }
