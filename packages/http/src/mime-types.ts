@@ -1,6 +1,10 @@
 import path from 'node:path';
 
-/** File extension → media type for the files a web app usually serves. */
+/**
+ * File extension → media type for the files a web app usually serves.
+ * @example
+ * MIME_TYPES['.css']; // 'text/css; charset=utf-8'
+ */
 export const MIME_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.htm': 'text/html; charset=utf-8',

@@ -4,7 +4,11 @@ import type { HttpBody, HttpRequest, HttpResponse } from './types.js';
 /** Header fields as a handler may give them. */
 export type HeadersInit = HttpHeaders | Iterable<readonly [string, string]> | Record<string, string | number | readonly string[]>;
 
-/** Makes an `HttpHeaders` from any `HeadersInit` (the same object if it already is one). */
+/**
+ * Makes an `HttpHeaders` from any `HeadersInit` (the same object if it already is one).
+ * @example
+ * toHeaders({ 'Set-Cookie': ['a=1', 'b=2'] }).get('set-cookie'); // ['a=1', 'b=2']
+ */
 export function toHeaders(init: HeadersInit | undefined): HttpHeaders {
   if (init instanceof HttpHeaders) return init;
   const headers = new HttpHeaders();
@@ -38,6 +42,8 @@ export function httpResponse(_request: HttpRequest | null, status: number, heade
 /**
  * True for a value shaped like an `HttpResponse` (checked by shape, so responses made
  * by another copy of this package pass too).
+ * @example
+ * isHttpResponse(httpResponse(null, 204)); // true
  */
 export function isHttpResponse(value: unknown): value is HttpResponse {
   if (typeof value !== 'object' || value === null || typeof (value as HttpResponse).status !== 'number') return false;
@@ -45,7 +51,11 @@ export function isHttpResponse(value: unknown): value is HttpResponse {
   return typeof headers === 'object' && headers !== null && typeof headers.first === 'function' && typeof headers[Symbol.iterator] === 'function';
 }
 
-/** A plain-text response (`text/plain; charset=utf-8`). */
+/**
+ * A plain-text response (`text/plain; charset=utf-8`). Suspends: no.
+ * @example
+ * const notFound = () => textResponse(404, 'no such page\n');
+ */
 export function textResponse(status: number, text: string, headers?: HeadersInit): HttpResponse {
   const h = toHeaders(headers);
   if (!h.has('content-type')) h.set('Content-Type', 'text/plain; charset=utf-8');

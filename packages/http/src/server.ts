@@ -55,10 +55,35 @@ export interface HttpServerOptions extends ParserLimits {
   logRequests?: boolean;
 }
 
+/**
+ * The default `maxBodySize`.
+ * @example
+ * new HttpServer(handler, { maxBodySize: DEFAULT_MAX_BODY_SIZE * 2 });
+ */
 export const DEFAULT_MAX_BODY_SIZE = 1024 * 1024;
+/**
+ * The default `headersTimeout`.
+ * @example
+ * new HttpServer(handler, { headersTimeout: DEFAULT_HEADERS_TIMEOUT * 2 });
+ */
 export const DEFAULT_HEADERS_TIMEOUT = 60;
+/**
+ * The default `requestTimeout`.
+ * @example
+ * new HttpServer(handler, { requestTimeout: DEFAULT_REQUEST_TIMEOUT * 2 });
+ */
 export const DEFAULT_REQUEST_TIMEOUT = 300;
+/**
+ * The default `keepAliveTimeout`.
+ * @example
+ * new HttpServer(handler, { keepAliveTimeout: DEFAULT_KEEP_ALIVE_TIMEOUT * 2 });
+ */
 export const DEFAULT_KEEP_ALIVE_TIMEOUT = 5;
+/**
+ * The default `maxDrainSize`.
+ * @example
+ * new HttpServer(handler, { maxDrainSize: DEFAULT_MAX_DRAIN_SIZE * 2 });
+ */
 export const DEFAULT_MAX_DRAIN_SIZE = 64 * 1024;
 
 interface Settings {

@@ -26,7 +26,12 @@ export function streamBodyWhen<H extends HttpHandler>(handler: H, test: (request
   return handler;
 }
 
-/** True if `handler` reads `request`'s body itself (see `streamBody`). */
+/**
+ * True if `handler` reads `request`'s body itself (see `streamBody`); the server asks
+ * this before it reads a body.
+ * @example
+ * streamsBody(streamBody(function* (req: HttpRequest) { return httpResponse(req, 204); }), req); // true
+ */
 export function streamsBody(handler: HttpHandler, request: HttpRequest): boolean {
   const mark = (handler as HttpHandler & Marked)[STREAMS];
   if (mark === undefined) return false;

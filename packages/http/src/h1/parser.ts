@@ -68,18 +68,50 @@ export interface ParserLimits {
   maxChunkLineSize?: number;
 }
 
+/**
+ * The default `maxHeaderSize`.
+ * @example
+ * new HttpServer(handler, { maxHeaderSize: DEFAULT_MAX_HEADER_SIZE * 2 });
+ */
 export const DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
+/**
+ * The default `maxHeaders`.
+ * @example
+ * new HttpServer(handler, { maxHeaders: DEFAULT_MAX_HEADERS * 2 });
+ */
 export const DEFAULT_MAX_HEADERS = 100;
+/**
+ * The default `maxUrlLength`.
+ * @example
+ * new HttpServer(handler, { maxUrlLength: DEFAULT_MAX_URL_LENGTH * 2 });
+ */
 export const DEFAULT_MAX_URL_LENGTH = 8 * 1024;
+/**
+ * The default `maxChunkLineSize`.
+ * @example
+ * new HttpServer(handler, { maxChunkLineSize: DEFAULT_MAX_CHUNK_LINE_SIZE * 2 });
+ */
 export const DEFAULT_MAX_CHUNK_LINE_SIZE = 4 * 1024;
 
-/** `want()`: read up to the end of a header section (`until('\r\n\r\n')`). */
+/** `want()`: read up to the end of a header section (`until('\r\n\r\n')`).
+ * @example
+ * if (parser.want() === WANT_HEAD) text = yield* until('\r\n\r\n');
+ */
 export const WANT_HEAD = -1;
-/** `want()`: read one line (`until('\r\n')`): a chunk-size line or a trailer line. */
+/** `want()`: read one line (`until('\r\n')`): a chunk-size line or a trailer line.
+ * @example
+ * if (parser.want() === WANT_LINE) line = yield* until('\r\n');
+ */
 export const WANT_LINE = 0;
-/** `want()`: the body runs to the end of the connection: read whatever comes. */
+/** `want()`: the body runs to the end of the connection: read whatever comes.
+ * @example
+ * if (parser.want() === WANT_EOF) chunk = yield* receive();
+ */
 export const WANT_EOF = -2;
-/** `want()`: the message is complete (or the parser stopped): read nothing for it. */
+/** `want()`: the message is complete (or the parser stopped): read nothing for it.
+ * @example
+ * if (parser.want() === WANT_NOTHING) return;
+ */
 export const WANT_NOTHING = -3;
 
 // The named states. Numbers, because the hot loop switches on them.

@@ -3,7 +3,11 @@
  * framing. No I/O, so tests and benchmarks make messages without a network.
  */
 
-/** Reason phrases for the status codes in RFC 9110 (and a few in common use). */
+/**
+ * Reason phrases for the status codes in RFC 9110 (and a few in common use).
+ * @example
+ * STATUS_TEXT[431]; // 'Request Header Fields Too Large'
+ */
 export const STATUS_TEXT: Readonly<Record<number, string>> = {
   100: 'Continue', 101: 'Switching Protocols', 102: 'Processing', 103: 'Early Hints',
   200: 'OK', 201: 'Created', 202: 'Accepted', 203: 'Non-Authoritative Information', 204: 'No Content',
@@ -70,7 +74,11 @@ export function chunkHeader(size: number): string {
   return `${size.toString(16)}\r\n`;
 }
 
-/** The CRLF that ends a chunk's data. */
+/**
+ * The CRLF that ends a chunk's data.
+ * @example
+ * const wire = chunkHeader(5) + 'hello' + CHUNK_END;
+ */
 export const CHUNK_END = '\r\n';
 
 /**
