@@ -8,5 +8,6 @@ cd "$(dirname "$0")/.."
 PNPM=(npx --yes pnpm@12.4.2)
 "${PNPM[@]}" install --frozen-lockfile
 "${PNPM[@]}" run build
+"${PNPM[@]}" run typecheck
 "${PNPM[@]}" run lint
 "${PNPM[@]}" run test

@@ -153,7 +153,10 @@ export class Connection {
    * Replaces the stream under this connection (STARTTLS). The caller gets the old stream
    * and the bytes that were received but not consumed, which belong to the new layer
    * (for STARTTLS: the start of the peer's handshake). The old stream is paused and
-   * detached first so no byte is delivered twice.
+   * detached first so no byte is delivered twice. Bytes the old stream itself still
+   * holds in its readable buffer (`old.readableLength`) are not in `pending`: reading
+   * them here could start a read on the socket under the new layer, so the layer takes
+   * them itself when it is ready (as @diesel/tls does).
    */
   replaceStream(make: (old: Duplex, pending: Buffer) => Duplex): void {
     if (this.#closed) throw new ConnectionClosed(this.#closeReason ?? 'connection closed');
@@ -236,9 +239,25 @@ export class Connection {
    * writer should wait (`waitDrain`). Throws ConnectionClosed when the peer is gone.
    */
   write(data: string | Uint8Array): boolean {
+    // Only our own flag is checked here (stream getters cost on every write): a stream
+    // destroyed or ended behind our back fails the write with an 'error' event, which
+    // closes this connection and fails the waiting writer with ConnectionClosed.
+    if (this.#closed) throw this.#closedError();
+    return this.#stream.write(data);
+  }
+
+  /**
+   * Holds writes back until `uncork()`, so several written in one step go out in one
+   * system call (pipelined requests answered together). The hub corks while a routine
+   * runs and uncorks before it suspends, so nothing waits on this.
+   */
+  cork(): void {
+    this.#stream.cork();
+  }
+
+  uncork(): void {
     const stream = this.#stream;
-    if (this.#closed || stream.destroyed || stream.writableEnded) throw this.#closedError();
-    return stream.write(data);
+    if (stream.writableCorked > 0) stream.uncork();
   }
 
   /** Registers a writer to be told when the stream drains; throws ConnectionClosed if it never will. */

@@ -260,6 +260,9 @@ export class Runner implements ReadWaiter, DrainWaiter {
   #cancel: (() => void) | null = null;
   #pendingCall: CallToken<unknown> | null = null;
   #drainConn: Connection | null = null;
+  #corked: Connection | null = null;
+  /** The connection last written in this step. */
+  #wrote: Connection | null = null;
   // The value the next step sends in (or throws in, if #throwing).
   #value: unknown = undefined;
   #throwing = false;
@@ -343,6 +346,7 @@ export class Runner implements ReadWaiter, DrainWaiter {
       }
     } finally {
       this.#running = false;
+      this.#uncork();
     }
   }
 
@@ -433,10 +437,32 @@ export class Runner implements ReadWaiter, DrainWaiter {
 
   #write(data: string | Uint8Array): unknown {
     const connection = this.#requireConnection('writing');
+    if (this.#wrote === connection) {
+      // A second write in one step: coalesce the rest (see Connection.cork) until we
+      // suspend. The first goes out at once, so a lone reply pays nothing for this.
+      if (this.#corked !== connection) {
+        this.#uncork();
+        this.#corked = connection;
+        connection.cork();
+      }
+    } else {
+      this.#wrote = connection;
+    }
     if (connection.write(data)) return undefined;
+    // Over the high-water mark: flush now, or 'drain' would never come.
+    this.#uncork();
     this.#drainConn = connection;
     connection.waitDrain(this);
     return SUSPEND;
+  }
+
+  #uncork(): void {
+    this.#wrote = null;
+    const corked = this.#corked;
+    if (corked !== null) {
+      this.#corked = null;
+      corked.uncork();
+    }
   }
 
   /** @internal DrainWaiter */
@@ -659,6 +685,7 @@ export class Runner implements ReadWaiter, DrainWaiter {
   }
 
   #finish(outcome: Outcome): void {
+    this.#uncork();
     this.#done = true;
     this.#clearPending();
     this.hub.exited(this);

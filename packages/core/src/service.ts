@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { Connection, type ConnectionLimits, type RemoteAddress } from './connection.js';
-import { ListenError } from './errors.js';
+import { DieselError, ListenError } from './errors.js';
 import { providerHint, serviceLayer } from './extensions.js';
 import { type Hub, type Outcome, type Routine, type Runner, describe, isDisconnect } from './hub.js';
 
@@ -122,8 +122,12 @@ export class Service {
       connection.end((this.options.lingerTimeout ?? 30) * 1000);
       return;
     }
-    if (isDisconnect(outcome.error)) logger.debug(`${this.name}: ${host}:${port} disconnected`);
-    else logger.error(`${this.name}: handler for ${host}:${port} failed: ${describe(outcome.error)}`);
+    const error = outcome.error;
+    if (isDisconnect(error)) logger.debug(`${this.name}: ${host}:${port} disconnected`);
+    // A DieselError is a peer's fault reported clearly (a bad request, a failed handshake,
+    // an oversized line): one line, no stack. Anything else is a bug in a handler.
+    else if (error instanceof DieselError) logger.warn(`${this.name}: ${host}:${port}: ${error.code}: ${error.message}`);
+    else logger.error(`${this.name}: handler for ${host}:${port} failed: ${describe(error)}`);
     connection.destroy();
   };
 
