@@ -178,7 +178,10 @@ export class HttpClient extends Client {
           if (error instanceof SentinelNotFound) throw new HttpError('DIESEL_ERR_HTTP_HEADERS_TOO_LARGE', 502, `response header section larger than ${maxHeaderSize} bytes`);
           throw error;
         }
-        if (text !== undefined) data = Buffer.from(text, 'latin1');
+        if (text !== undefined) {
+          parser.feed(Buffer.from(text, 'latin1'), text);
+          continue;
+        }
       } else if (want === WANT_EOF) {
         try {
           [data] = yield* first(receive(256 * 1024), sleep(left()));

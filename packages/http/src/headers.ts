@@ -27,15 +27,18 @@ export class HttpHeaders implements Iterable<[string, string]> {
   /** Every value of `name`, in order; empty if absent. */
   get(name: string): string[] {
     const key = name.toLowerCase();
+    const length = key.length;
     const values: string[] = [];
-    for (const [n, v] of this.#fields) if (n.toLowerCase() === key) values.push(v);
+    // Lengths first: most names are ruled out without lower-casing them.
+    for (const [n, v] of this.#fields) if (n.length === length && n.toLowerCase() === key) values.push(v);
     return values;
   }
 
   /** The first value of `name`, or undefined. */
   first(name: string): string | undefined {
     const key = name.toLowerCase();
-    for (const [n, v] of this.#fields) if (n.toLowerCase() === key) return v;
+    const length = key.length;
+    for (const [n, v] of this.#fields) if (n.length === length && n.toLowerCase() === key) return v;
     return undefined;
   }
 
@@ -82,8 +85,13 @@ export class HttpHeaders implements Iterable<[string, string]> {
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
+/** Names already checked: handlers set the same few names on every response. */
+const knownNames = new Set<string>();
+
 function checkName(name: string): string {
+  if (knownNames.has(name)) return name;
   if (!TOKEN.test(name)) throw new TypeError(`invalid HTTP header name ${JSON.stringify(name)}`);
+  if (knownNames.size < 1024) knownNames.add(name);
   return name;
 }
 

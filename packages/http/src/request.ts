@@ -99,7 +99,7 @@ export class BodyReader implements HttpBodyReader {
           throw error;
         }
         if (line === undefined) throw timeout();
-        parser.feed(Buffer.from(line, 'latin1'));
+        parser.feed(Buffer.from(line, 'latin1'), line);
       } else {
         this.#done = true;
         return null;

@@ -243,7 +243,7 @@ export class HttpServer {
           idle = false;
           startedAt = clock.now();
         }
-        parser.feed(Buffer.from(text, 'latin1'));
+        parser.feed(Buffer.from(text, 'latin1'), text);
       }
     } catch (error) {
       return yield* this.#refuse(state, error);
@@ -253,7 +253,7 @@ export class HttpServer {
     let keepAlive = head.keepAlive;
     const problem = checkRequest(head);
     if (problem !== null) return yield* this.#refuse(state, problem);
-    const expect = head.headers.first('expect');
+    const expect = head.expect;
     let sendContinue = false;
     if (expect !== undefined) {
       if (expect.toLowerCase() !== '100-continue' || head.versionMinor === 0) {
@@ -281,7 +281,7 @@ export class HttpServer {
       // Not taken over below: the connection goes on as HTTP/1.1.
       parser.reset();
     }
-    if (settings.logRequests) state.logger.info(`${request.method} ${request.url} Host=${head.headers.first('host') ?? ''}`);
+    if (settings.logRequests) state.logger.info(`${request.method} ${request.url} Host=${head.host ?? ''}`);
     // 5. The handler, on this routine.
     let response: HttpResponse;
     try {
@@ -491,8 +491,7 @@ function checkRequest(head: MessageHead): HttpError | null {
   if (head.versionMajor !== 1) return new HttpError('DIESEL_ERR_HTTP_VERSION_NOT_SUPPORTED', 505, `HTTP/${head.version} is not supported`);
   if (head.versionMinor === 1) {
     // RFC 9112 §3.2: exactly one Host in an HTTP/1.1 request, or 400.
-    const hosts = head.headers.get('host');
-    if (hosts.length !== 1) return new HttpError('DIESEL_ERR_HTTP_BAD_HEADER', 400, hosts.length === 0 ? 'no Host header' : 'more than one Host header');
+    if (head.hostCount !== 1) return new HttpError('DIESEL_ERR_HTTP_BAD_HEADER', 400, head.hostCount === 0 ? 'no Host header' : 'more than one Host header');
   }
   for (const coding of head.transferCodings) {
     if (coding !== 'chunked') return new HttpError('DIESEL_ERR_HTTP_UNSUPPORTED_TRANSFER_CODING', 501, `transfer coding ${coding} is not implemented`);

@@ -46,6 +46,11 @@ export interface MessageHead {
   readonly contentLength: number;
   /** Transfer codings in order, lower-cased (`['gzip', 'chunked']`); empty if none. */
   readonly transferCodings: readonly string[];
+  /** The first Host value, and how many Host fields there were. */
+  readonly host: string | undefined;
+  readonly hostCount: number;
+  /** The first Expect value. */
+  readonly expect: string | undefined;
 }
 
 /** What `next()` gives. Data slices view the fed buffer: copy them to keep them past it. */
@@ -209,6 +214,9 @@ export class H1Parser {
   #fieldCount = 0;
   #contentLength = -1;
   #codings: string[] = [];
+  #host: string | undefined = undefined;
+  #hostCount = 0;
+  #expect: string | undefined = undefined;
   #connClose = false;
   #connKeepAlive = false;
   #connUpgrade = false;
@@ -314,12 +322,15 @@ export class H1Parser {
   /**
    * Parses `data`, queueing events. Returns how many bytes were consumed: all of them,
    * unless the parser stopped at an upgrade. Throws `HttpError` on malformed input.
+   * `latin1`, if given, is the same bytes as a latin1 string (what `until()` returned):
+   * names and values are then cut from it instead of decoded again.
    */
-  feed(data: Uint8Array): number {
+  feed(data: Uint8Array, latin1?: string): number {
     if (this.#error !== null) throw this.#error;
     const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    if (latin1 !== undefined && latin1.length !== buf.length) throw new RangeError('feed: the latin1 text must hold the same bytes as the data');
     try {
-      return this.#execute(buf);
+      return this.#execute(buf, latin1);
     } catch (error) {
       if (error instanceof HttpError) {
         this.#state = S.FAILED;
@@ -376,6 +387,9 @@ export class H1Parser {
     this.#fieldCount = 0;
     this.#contentLength = -1;
     this.#codings = [];
+    this.#host = undefined;
+    this.#hostCount = 0;
+    this.#expect = undefined;
     this.#connClose = false;
     this.#connKeepAlive = false;
     this.#connUpgrade = false;
@@ -392,7 +406,7 @@ export class H1Parser {
     }
   }
 
-  #execute(buf: Buffer): number {
+  #execute(buf: Buffer, text: string | undefined): number {
     const end = buf.length;
     let i = 0;
     let mark = -1; // start of the token being collected in this chunk, or -1
@@ -424,7 +438,7 @@ export class H1Parser {
           while (i < end && TOKEN[buf[i]!] === 1) i++;
           if (i === end) break;
           if (buf[i] !== SP) this.#fail('DIESEL_ERR_HTTP_BAD_METHOD', 'expected a space after the method');
-          this.#method = this.#partial + buf.toString('latin1', mark, i);
+          this.#method = this.#partial + (text === undefined ? buf.toString('latin1', mark, i) : text.slice(mark, i));
           this.#partial = '';
           if (this.#method.length === 0) this.#fail('DIESEL_ERR_HTTP_BAD_REQUEST_LINE', 'empty method');
           i++;
@@ -439,7 +453,7 @@ export class H1Parser {
           }
           if (i === end) break;
           const t = buf[i]!;
-          this.#url = this.#partial + buf.toString('latin1', mark, i);
+          this.#url = this.#partial + (text === undefined ? buf.toString('latin1', mark, i) : text.slice(mark, i));
           this.#partial = '';
           if (this.#url.length === 0) this.#fail('DIESEL_ERR_HTTP_BAD_URL', 'empty request target');
           if (t === SP) {
@@ -463,7 +477,7 @@ export class H1Parser {
           while (i < end && buf[i]! >= 0x41 && buf[i]! <= 0x5a && i - mark < 5) i++;
           if (i === end) break;
           if (buf[i] !== SLASH) this.#fail(this.mode === 'request' ? 'DIESEL_ERR_HTTP_BAD_REQUEST_LINE' : 'DIESEL_ERR_HTTP_BAD_STATUS_LINE', 'expected HTTP/, RTSP/ or ICE/');
-          const protocol = this.#partial + buf.toString('latin1', mark, i);
+          const protocol = this.#partial + (text === undefined ? buf.toString('latin1', mark, i) : text.slice(mark, i));
           this.#partial = '';
           if (protocol !== 'HTTP' && protocol !== 'RTSP' && protocol !== 'ICE') {
             this.#fail(this.mode === 'request' ? 'DIESEL_ERR_HTTP_BAD_REQUEST_LINE' : 'DIESEL_ERR_HTTP_BAD_STATUS_LINE', 'expected HTTP/, RTSP/ or ICE/');
@@ -532,7 +546,7 @@ export class H1Parser {
           if (i === end) break;
           const t = buf[i]!;
           if (t !== CR) this.#fail(t === LF ? 'DIESEL_ERR_HTTP_BARE_LF' : 'DIESEL_ERR_HTTP_BAD_STATUS_LINE', 'invalid byte in the reason phrase');
-          this.#reason = this.#partial + buf.toString('latin1', mark, i);
+          this.#reason = this.#partial + (text === undefined ? buf.toString('latin1', mark, i) : text.slice(mark, i));
           this.#partial = '';
           mark = -1;
           i++;
@@ -561,7 +575,7 @@ export class H1Parser {
           if (i === end) break;
           const t = buf[i]!;
           if (t !== COLON) this.#fail('DIESEL_ERR_HTTP_BAD_HEADER', t === SP || t === HTAB ? 'whitespace before the colon of a header' : `invalid byte 0x${t.toString(16)} in a header name`);
-          this.#name = this.#partial + buf.toString('latin1', mark, i);
+          this.#name = this.#partial + (text === undefined ? buf.toString('latin1', mark, i) : text.slice(mark, i));
           this.#partial = '';
           mark = -1;
           i++;
@@ -590,7 +604,7 @@ export class H1Parser {
             if (t === LF) this.#fail('DIESEL_ERR_HTTP_BARE_LF', 'bare LF in a header value');
             this.#fail('DIESEL_ERR_HTTP_BAD_HEADER', `invalid byte 0x${t.toString(16)} in a header value`);
           }
-          let value = this.#partial + buf.toString('latin1', mark, i);
+          let value = this.#partial + (text === undefined ? buf.toString('latin1', mark, i) : text.slice(mark, i));
           this.#partial = '';
           mark = -1;
           // Trailing OWS is not part of the value (RFC 9110 §5.5).
@@ -744,7 +758,7 @@ export class H1Parser {
     this.#state = state;
     // Keep the token cut by the end of this chunk for the next one.
     if (mark !== -1 && (state === S.METHOD || state === S.TARGET || state === S.PROTOCOL || state === S.FIELD_NAME || state === S.VALUE || state === S.REASON)) {
-      this.#partial += buf.toString('latin1', mark, end);
+      this.#partial += (text === undefined ? buf.toString('latin1', mark, end) : text.slice(mark, end));
     }
     if (headFrom !== -1 && (state < S.BODY_LENGTH || this.#inTrailers) && state !== S.MESSAGE_START && state !== S.LEADING_LF) {
       this.#countHead(end - headFrom);
@@ -780,12 +794,16 @@ export class H1Parser {
     }
     this.#headers.addTrusted(name, value);
     const len = name.length;
-    if (len !== 14 && len !== 17 && len !== 10 && len !== 7) return;
+    if (len !== 14 && len !== 17 && len !== 10 && len !== 7 && len !== 4 && len !== 6) return;
     const lower = name.toLowerCase();
     if (lower === 'content-length') this.#onContentLength(value);
     else if (lower === 'transfer-encoding') this.#onTransferEncoding(value);
     else if (lower === 'connection') this.#onConnection(value);
     else if (lower === 'upgrade') this.#hasUpgrade = true;
+    else if (lower === 'host') {
+      this.#hostCount++;
+      this.#host ??= value;
+    } else if (lower === 'expect') this.#expect ??= value;
   }
 
   #onContentLength(value: string): void {
@@ -894,6 +912,9 @@ export class H1Parser {
       framing,
       contentLength: this.#contentLength,
       transferCodings: codings,
+      host: this.#host,
+      hostCount: this.#hostCount,
+      expect: this.#expect,
     };
     this.#events.push({ type: 'head', head });
     switch (framing) {
