@@ -95,6 +95,27 @@ function download(port, size) {
   });
 }
 
+// The parser alone (no I/O): a typical browser request head, fed whole.
+const { H1Parser } = await import('../dist/index.js');
+const HEAD = Buffer.from(
+  'GET /static/css/site.css?v=3 HTTP/1.1\r\nHost: localhost:8000\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0\r\n' +
+    'Accept: text/css,*/*;q=0.1\r\nAccept-Language: en-US,en;q=0.5\r\nAccept-Encoding: gzip, deflate, br\r\nConnection: keep-alive\r\n' +
+    'Referer: http://localhost:8000/\r\nSec-Fetch-Dest: style\r\nSec-Fetch-Mode: no-cors\r\n\r\n',
+  'latin1',
+);
+const HEAD_TEXT = HEAD.toString('latin1');
+function parseHeads(parser, n) {
+  for (let i = 0; i < n; i++) {
+    parser.feed(HEAD, HEAD_TEXT);
+    while (parser.next() !== undefined);
+  }
+}
+const parser = new H1Parser('request');
+parseHeads(parser, 20_000);
+const parseStart = performance.now();
+parseHeads(parser, 200_000);
+const parseMicros = ((performance.now() - parseStart) * 1000) / 200_000;
+
 const results = {};
 for (const name of SERVERS) {
   const server = await startServer(name);
@@ -146,5 +167,6 @@ for (const [key, label] of [['upload', 'upload'], ['download', 'download']]) {
   const [ra, rb, rc] = SERVERS.map((s) => results[s][key].peak);
   console.log(`| ${mib} MiB ${label}: server peak RSS (MiB) | ${fmt(ra)} | ${fmt(rb)} | ${fmt(rc)} | ${ratio(ra, rb)} | ${ratio(ra, rc)} |`);
 }
-console.log('\nerrors:', SERVERS.map((s) => `${s} ${results[s].hello.errors}/${results[s].pipelined.errors}, non-2xx ${results[s].hello.non2xx}/${results[s].pipelined.non2xx}`).join('; '));
+console.log(`\nparser alone: ${parseMicros.toFixed(2)} µs per ${HEAD.length}-byte request head (${Math.round(HEAD.length / parseMicros)} MB/s)`);
+console.log('errors:', SERVERS.map((s) => `${s} ${results[s].hello.errors}/${results[s].pipelined.errors}, non-2xx ${results[s].hello.non2xx}/${results[s].pipelined.non2xx}`).join('; '));
 console.log('startup RSS (MiB):', SERVERS.map((s) => `${s} ${fmt(results[s].upload.base)}`).join('; '));

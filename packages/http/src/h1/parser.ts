@@ -840,8 +840,18 @@ export class H1Parser {
   }
 
   #onConnection(value: string): void {
-    for (const part of value.split(',')) {
-      const token = part.trim().toLowerCase();
+    const whole = value.toLowerCase();
+    // The usual one-token values, without splitting.
+    if (whole === 'keep-alive') {
+      this.#connKeepAlive = true;
+      return;
+    }
+    if (whole === 'close') {
+      this.#connClose = true;
+      return;
+    }
+    for (const part of whole.split(',')) {
+      const token = part.trim();
       if (token === 'close') this.#connClose = true;
       else if (token === 'keep-alive') this.#connKeepAlive = true;
       else if (token === 'upgrade') this.#connUpgrade = true;
