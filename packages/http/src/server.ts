@@ -292,7 +292,8 @@ export class HttpServer {
       response = result;
     } catch (error) {
       if (error instanceof ConnectionClosed) throw error;
-      if (error instanceof HttpError && error.status < 500 && !streaming) return yield* this.#refuse(state, error);
+      // The client's fault (a broken body read by a streaming handler, say): its status, and close.
+      if (error instanceof HttpError && error.status < 500) return yield* this.#refuse(state, error);
       state.logger.error(`${request.method} ${request.url}: handler failed: ${describe(error)}`);
       response = errorResponse(500, 'the server failed to answer this request');
       keepAlive = keepAlive && (reader === null || reader.done);

@@ -178,4 +178,14 @@ describe('HttpServer features', () => {
     await exchange(served.port, 'GET /logged HTTP/1.1\r\nHost: example:8088\r\nConnection: close\r\n\r\n');
     expect(served.logger.lines).toContain('info GET /logged Host=example:8088');
   });
+
+  it('answers a broken body read by a streaming handler with 400, not 500', async () => {
+    served = await serve(streamBody(function* (req: HttpRequest) {
+      while ((yield* req.bodyReader!.read()) !== null);
+      return httpResponse(req, 200, {}, 'read it all');
+    }));
+    const text = await exchange(served.port, 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nnot-hex\r\n');
+    expect(statusOf(text)).toBe(400);
+    expect(served.logger.lines.some((l) => l.startsWith('error'))).toBe(false);
+  });
 });
