@@ -222,7 +222,7 @@ export class Connection {
   /** Registers the routine to be told when more bytes arrive (or the peer leaves). */
   waitReadable(reader: ReadWaiter): void {
     this.#reader = reader;
-    if (this.#paused && this.#input.length < Math.max(this.inputHighWaterMark, this.#need)) {
+    if (this.#paused && this.#input.length <= Math.max(this.inputHighWaterMark, this.#need)) {
       this.#paused = false;
       this.#stream.resume();
     }
@@ -306,7 +306,9 @@ export class Connection {
 
   #received(chunk: Buffer): void {
     this.#input.append(chunk);
-    if (this.#input.length >= Math.max(this.inputHighWaterMark, this.#need)) {
+    // Strictly over: a socket delivers up to 64 KiB per read, so one full chunk at the
+    // default mark must not pause and resume the socket every time.
+    if (this.#input.length > Math.max(this.inputHighWaterMark, this.#need)) {
       this.#paused = true;
       this.#stream.pause();
     }
@@ -319,7 +321,7 @@ export class Connection {
 
   #consumed(): void {
     this.#need = 0;
-    if (this.#paused && this.#input.length < this.inputHighWaterMark) {
+    if (this.#paused && this.#input.length <= this.inputHighWaterMark) {
       this.#paused = false;
       this.#stream.resume();
     }
