@@ -1,4 +1,5 @@
 // pnpm bench (after build): diesel vs node:http vs fastify, side by side in one run.
+// Then runs bench/ws.mjs (WebSocket echo, diesel vs ws) unless BENCH_SKIP_WS is set.
 // Each server runs alone in its own child process; wrk (C) generates the load so the
 // load generator is not the bottleneck. Numbers on a shared machine are indicative:
 // compare the ratios.
@@ -170,3 +171,9 @@ for (const [key, label] of [['upload', 'upload'], ['download', 'download']]) {
 console.log(`\nparser alone: ${parseMicros.toFixed(2)} µs per ${HEAD.length}-byte request head (${Math.round(HEAD.length / parseMicros)} MB/s)`);
 console.log('errors:', SERVERS.map((s) => `${s} ${results[s].hello.errors}/${results[s].pipelined.errors}, non-2xx ${results[s].hello.non2xx}/${results[s].pipelined.non2xx}`).join('; '));
 console.log('startup RSS (MiB):', SERVERS.map((s) => `${s} ${fmt(results[s].upload.base)}`).join('; '));
+
+// The WebSocket benchmark (diesel vs ws) runs after the HTTP one, in its own process.
+if (process.env.BENCH_SKIP_WS === undefined) {
+  console.log('\nWebSocket (bench/ws.mjs):');
+  execFileSync(process.execPath, [`${here}ws.mjs`], { stdio: 'inherit' });
+}
