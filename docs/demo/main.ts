@@ -149,9 +149,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       '',
     ].join('\n'),
   );
-  const stop = (): void => demo.app.halt();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  demo.app.haltOnSignals();
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

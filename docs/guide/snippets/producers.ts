@@ -61,8 +61,7 @@ export function createProducersApp(options: { port?: number; firehosePort?: numb
 
 export async function main(): Promise<void> {
   const { app } = createProducersApp();
-  process.once('SIGINT', () => app.halt());
-  await app.run();
+  await app.haltOnSignals().run();
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) void main();

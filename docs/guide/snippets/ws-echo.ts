@@ -39,8 +39,7 @@ export function* askToShout(url: string, text: string) {
 
 export async function main(): Promise<void> {
   const { app } = createShoutApp({ port: Number(process.env['PORT'] ?? 8089) });
-  process.once('SIGINT', () => app.halt());
-  await app.run();
+  await app.haltOnSignals().run();
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) void main();

@@ -45,9 +45,7 @@ async function main(args: string[]): Promise<number> {
       if (web !== null) process.stdout.write(`${stamp} chat page on http://${where(host, web)}/\n`);
     }),
   );
-  const stop = (): void => app.halt();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  app.haltOnSignals();
   try {
     await app.run();
   } catch (error) {

@@ -50,14 +50,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   const { app, service } = createBytesOrTimeoutApp({ port: Number(argv[0] ?? 8000), seconds: Number(argv[1] ?? 3) });
   await app.start();
   console.log(`bytes-or-timeout service listening on port ${service.port}`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      app.halt();
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await app.haltOnSignals().halted();
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -40,14 +40,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   const { app, service } = createEchoApp(Number(argv[0] ?? 8000));
   await app.start();
   console.log(`echo service listening on port ${service.port}`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      app.halt();
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await app.haltOnSignals().halted();
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -44,9 +44,7 @@ export function createPrintLoopsApp(options: PrintLoopsOptions = {}): Applicatio
 /** Runs until Ctrl-C. */
 export async function main(): Promise<void> {
   const app = createPrintLoopsApp();
-  process.once('SIGINT', () => app.halt());
-  process.once('SIGTERM', () => app.halt());
-  await app.run();
+  await app.haltOnSignals().run();
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -26,6 +26,7 @@ export class Application {
   readonly #services: Service[] = [];
   #running = false;
   #stopped: (() => void) | null = null;
+  #halted: Promise<void> | null = null;
 
   constructor(options: ApplicationOptions = {}) {
     this.hub = new Hub(options);
@@ -70,6 +71,7 @@ export class Application {
     this.hub.reset();
     this.#running = true;
     const stopped = new Promise<void>((resolve) => (this.#stopped = resolve));
+    this.#halted = stopped;
     try {
       for (const service of this.#services) await service.listen(this.hub);
     } catch (error) {
@@ -98,6 +100,33 @@ export class Application {
 
   #servicesListening(): boolean {
     return this.#services.every((service) => service.address !== null);
+  }
+
+  /**
+   * Halts the application on the first of `signals` (Ctrl-C, a service manager's stop),
+   * instead of the process dying with routines mid-step. Returns the application.
+   * @example
+   * await app.haltOnSignals().run();
+   */
+  haltOnSignals(signals: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM']): this {
+    const stop = (): void => {
+      for (const signal of signals) process.off(signal, stop);
+      this.halt();
+    };
+    for (const signal of signals) process.once(signal, stop);
+    return this;
+  }
+
+  /**
+   * Resolves once the application has halted and closed everything (at once if it is
+   * not running) — for code that used `start()` and now waits for the end.
+   * @example
+   * await app.start();
+   * console.log(`listening on ${service.port}`);
+   * await app.haltOnSignals().halted();
+   */
+  halted(): Promise<void> {
+    return this.#halted ?? Promise.resolve();
   }
 
   /**

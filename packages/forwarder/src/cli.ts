@@ -45,9 +45,7 @@ async function main(args: string[]): Promise<number> {
       line(`diesel-forward: listening on ${formatAddress({ host: listen.host, port: service.port })}, forwarding to ${formatAddress(target)}`);
     }),
   );
-  const stop = (): void => app.halt();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  app.haltOnSignals();
   try {
     await app.run();
   } catch (error) {

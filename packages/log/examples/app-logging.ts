@@ -37,8 +37,7 @@ export function createApp(options: { port?: number; outputs?: LogOutput | LogOut
 
 export async function main(): Promise<void> {
   const { app } = createApp();
-  process.once('SIGINT', () => app.halt());
-  await app.run();
+  await app.haltOnSignals().run();
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

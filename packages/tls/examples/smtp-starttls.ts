@@ -133,14 +133,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   app.addService(service);
   await app.start();
   console.log(`SMTP with STARTTLS on port ${service.port}; try: openssl s_client -starttls smtp -connect localhost:${service.port} -CAfile diesel-dev-ca.pem -crlf`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      app.halt();
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await app.haltOnSignals().halted();
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -60,14 +60,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   const { app, service } = tlsEchoApp({ port: Number(argv[0] ?? 8443), tls: dev });
   await app.start();
   console.log(`TLS echo on port ${service.port}; try: openssl s_client -connect localhost:${service.port} -CAfile diesel-dev-ca.pem`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      app.halt();
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await app.haltOnSignals().halted();
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
