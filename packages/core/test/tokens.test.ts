@@ -287,6 +287,28 @@ describe('nested routines, promises and producers', () => {
     expect(await peer.readUntil('\n')).toBe('chunk0;chunk1;chunk2;chunk3;chunk4;done\n');
   });
 
+  it('yielding a Node Readable (a file) streams it with backpressure, every byte in order', async () => {
+    const { Readable } = await import('node:stream');
+    const data = Buffer.alloc(3 * 1024 * 1024);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff;
+    const { peer } = serveInMemory(function* () {
+      yield Readable.from([data.subarray(0, 1 << 20), data.subarray(1 << 20, 2 << 20), data.subarray(2 << 20)]);
+      yield 'END';
+    });
+    const received: Buffer[] = [];
+    let total = 0;
+    await new Promise<void>((resolve) => {
+      peer.on('data', (chunk: Buffer) => {
+        received.push(chunk);
+        total += chunk.length;
+        if (total >= data.length + 3) resolve();
+      });
+    });
+    const all = Buffer.concat(received);
+    expect(all.subarray(0, data.length).equals(data)).toBe(true);
+    expect(all.subarray(data.length).toString()).toBe('END');
+  });
+
   it('a producer that gives a non-byte chunk is a clear error', async () => {
     async function* bad() {
       yield 'ok';
