@@ -96,6 +96,7 @@ export class Hub {
   readonly #events = new Map<string, EventWaiter[]>();
   readonly #runners = new Set<Runner>();
   readonly #connections = new Set<Connection>();
+  readonly #restarts = new Set<unknown>();
   #halting = false;
 
   constructor(options: HubOptions = {}) {
@@ -132,7 +133,12 @@ export class Hub {
           if (!loop.keepAlive || this.#halting) return;
           const delay = outcome.ok ? 0 : loop.restartDelay;
           this.logger.info(`restarting keep-alive loop ${loop.name}`);
-          this.clock.schedule(start, delay * 1000);
+          // Kept so halt() can cancel it: a pending restart must not hold the process open.
+          const handle = this.clock.schedule(() => {
+            this.#restarts.delete(handle);
+            start();
+          }, delay * 1000);
+          this.#restarts.add(handle);
         },
       });
     };
@@ -192,6 +198,8 @@ export class Hub {
     this.#halting = true;
     for (const runner of [...this.#runners]) runner.kill();
     this.#events.clear();
+    for (const handle of this.#restarts) this.clock.cancel(handle);
+    this.#restarts.clear();
     // After the routines, so their finally blocks could still say goodbye on these.
     for (const connection of this.#connections) connection.destroy();
     this.#connections.clear();

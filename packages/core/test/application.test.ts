@@ -391,3 +391,26 @@ describe('halting closes what routines opened', () => {
     expect(client.connection!.stream.destroyed).toBe(true);
   });
 });
+
+describe('halting cancels what is scheduled', () => {
+  it('a keepAlive loop waiting to restart leaves no timer behind after halt()', async () => {
+    const { FakeClock } = await import('../src/testing/index.js');
+    const clock = new FakeClock();
+    const app = new Application({ logger: new MemoryLogger(), clock });
+    let runs = 0;
+    app.addLoop(new Loop({ keepAlive: true, restartDelay: 5 }, function* () {
+      runs++;
+      yield* sleep(0);
+      throw new Error('always fails');
+    }));
+    const running = app.run();
+    await clock.advance(0);
+    expect(runs).toBe(1);
+    expect(clock.pending).toBe(1); // the restart, 5 s away
+    app.halt();
+    await running;
+    expect(clock.pending).toBe(0);
+    await clock.advance(10);
+    expect(runs).toBe(1);
+  });
+});
