@@ -2,7 +2,7 @@
 // (Service + the seed's echo handler). Tells the parent its port, then serves until killed.
 import net from 'node:net';
 import { Application, Service, until } from '../dist/index.js';
-import { tell } from './shared.mjs';
+import { tell, rawEcho } from './shared.mjs';
 
 const kind = process.argv[2];
 // Exit (writing a --cpu-prof profile, if asked for) when the parent says so or goes away.
@@ -26,20 +26,7 @@ if (kind === 'diesel') {
   await app.start();
   tell({ port: service.port });
 } else if (kind === 'raw') {
-  // What a Node programmer writes by hand: decode, split lines, one write per reply.
-  const server = net.createServer({ noDelay: true }, (socket) => {
-    socket.setEncoding('utf8');
-    let pending = '';
-    socket.on('data', (chunk) => {
-      pending += chunk;
-      let at;
-      while ((at = pending.indexOf('\r\n')) !== -1) {
-        socket.write(`you said: ${pending.slice(0, at + 2)}`);
-        pending = pending.slice(at + 2);
-      }
-    });
-    socket.on('error', () => {});
-  });
+  const server = net.createServer({ noDelay: true }, rawEcho);
   server.listen({ port: 0, host: '127.0.0.1', backlog: 1024 }, () => tell({ port: server.address().port }));
 } else {
   throw new Error(`echo-pipeline-server: unknown kind ${kind}`);

@@ -5,7 +5,7 @@
 // (both ends) rather than cross-process scheduling latency on a shared machine.
 import net from 'node:net';
 import { Application, Client, Service, call, run, until } from '../dist/index.js';
-import { median, tell } from './shared.mjs';
+import { median, tell, rawEcho } from './shared.mjs';
 
 const CALLS = 5000;
 const ROUNDS = Number(process.argv[2] ?? 7);
@@ -52,19 +52,7 @@ async function startDiesel() {
 }
 
 function rawServer() {
-  return net.createServer({ noDelay: true }, (socket) => {
-    socket.setEncoding('utf8');
-    let pending = '';
-    socket.on('data', (chunk) => {
-      pending += chunk;
-      let at;
-      while ((at = pending.indexOf('\r\n')) !== -1) {
-        socket.write(`you said: ${pending.slice(0, at + 2)}`);
-        pending = pending.slice(at + 2);
-      }
-    });
-    socket.on('error', () => {});
-  });
+  return net.createServer({ noDelay: true }, rawEcho);
 }
 
 async function startRaw() {

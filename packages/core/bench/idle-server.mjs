@@ -3,7 +3,7 @@
 // handler, each connection's routine suspended in `until`). Reports its memory when asked.
 import net from 'node:net';
 import { Application, Service, until } from '../dist/index.js';
-import { sleepMs, tell } from './shared.mjs';
+import { sleepMs, tell, rawEcho } from './shared.mjs';
 
 const kind = process.argv[2];
 let count = () => 0;
@@ -47,17 +47,7 @@ if (kind === 'diesel') {
   const server = net.createServer({ noDelay: true }, (socket) => {
     open++;
     socket.once('close', () => open--);
-    socket.setEncoding('utf8');
-    let pending = '';
-    socket.on('data', (chunk) => {
-      pending += chunk;
-      let at;
-      while ((at = pending.indexOf('\r\n')) !== -1) {
-        socket.write(`you said: ${pending.slice(0, at + 2)}`);
-        pending = pending.slice(at + 2);
-      }
-    });
-    socket.on('error', () => {});
+    rawEcho(socket);
   });
   count = () => open;
   server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => tell({ port: server.address().port }));

@@ -46,3 +46,21 @@ export function hear() {
 }
 
 export const sleepMs = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The raw peer's per-connection echo, what a Node programmer writes by hand: decode,
+ * split lines, one write per reply line. Used by every raw node:net server in these benches.
+ */
+export function rawEcho(socket) {
+  socket.setEncoding('utf8');
+  let pending = '';
+  socket.on('data', (chunk) => {
+    pending += chunk;
+    let at;
+    while ((at = pending.indexOf('\r\n')) !== -1) {
+      socket.write(`you said: ${pending.slice(0, at + 2)}`);
+      pending = pending.slice(at + 2);
+    }
+  });
+  socket.on('error', () => {});
+}

@@ -123,17 +123,7 @@ export class HttpClient extends Client {
       if (Symbol.asyncIterator in streamed) {
         yield frame(streamed as AsyncIterable<unknown>, chunked);
       } else {
-        for (const value of streamed as Iterable<unknown>) {
-          const data = toBytes(value);
-          if (data.length === 0) continue;
-          if (!chunked) yield data;
-          else if (data.length <= COPY_LIMIT) yield encodeChunk(data);
-          else {
-            yield chunkHeader(data.length);
-            yield data;
-            yield '\r\n';
-          }
-        }
+        for (const value of streamed as Iterable<unknown>) yield* framed(value, chunked);
       }
       if (chunked) yield lastChunk();
     }
@@ -208,15 +198,19 @@ function toBytes(value: unknown): Uint8Array {
 }
 
 async function* frame(source: AsyncIterable<unknown>, chunked: boolean): AsyncGenerator<Uint8Array | string> {
-  for await (const value of source) {
-    const data = toBytes(value);
-    if (data.length === 0) continue;
-    if (!chunked) yield data;
-    else if (data.length <= COPY_LIMIT) yield encodeChunk(data);
-    else {
-      yield chunkHeader(data.length);
-      yield data;
-      yield '\r\n';
-    }
+  for await (const value of source) yield* framed(value, chunked);
+}
+
+/** The wire pieces for one body chunk: the bytes as they are, or framed as a chunk. */
+function* framed(value: unknown, chunked: boolean): Generator<Uint8Array | string, void, unknown> {
+  const data = toBytes(value);
+  if (data.length === 0) return;
+  if (!chunked) yield data;
+  else if (data.length <= COPY_LIMIT) yield encodeChunk(data);
+  else {
+    // A large chunk is written as it is, between its size line and CRLF, not copied.
+    yield chunkHeader(data.length);
+    yield data;
+    yield '\r\n';
   }
 }
