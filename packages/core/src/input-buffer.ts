@@ -6,6 +6,24 @@
  */
 const EMPTY = Buffer.alloc(0);
 
+/** Buffer's own per-encoding slicers: no argument checks, no encoding lookup. */
+interface SlicingBuffer extends Buffer {
+  utf8Slice(start: number, end: number): string;
+  latin1Slice(start: number, end: number): string;
+}
+const proto = Buffer.prototype as Partial<SlicingBuffer>;
+// They are a fifth of the cost of decoding a short line; toString stays the fallback
+// should a Node version drop them.
+const FAST_SLICE = typeof proto.utf8Slice === 'function' && typeof proto.latin1Slice === 'function';
+
+function decode(buf: Buffer, encoding: BufferEncoding, start: number, end: number): string {
+  if (FAST_SLICE) {
+    if (encoding === 'utf8') return (buf as SlicingBuffer).utf8Slice(start, end);
+    if (encoding === 'latin1') return (buf as SlicingBuffer).latin1Slice(start, end);
+  }
+  return buf.toString(encoding, start, end);
+}
+
 export class InputBuffer {
   // One shared empty buffer: an idle connection allocates no buffer of its own.
   #buf: Buffer = EMPTY;
@@ -77,7 +95,7 @@ export class InputBuffer {
 
   /** Removes the first `n` bytes and decodes them. */
   takeString(n: number, encoding: BufferEncoding): string {
-    const text = this.#buf.toString(encoding, this.#start, this.#start + n);
+    const text = decode(this.#buf, encoding, this.#start, this.#start + n);
     this.#start += n;
     if (this.#start === this.#end) {
       this.#buf = EMPTY;

@@ -173,7 +173,23 @@ export function sleep(seconds = 0): SleepToken {
  * const line = yield* until('\r\n');
  */
 export function until(sentinel: string | Uint8Array, options?: UntilOptions): UntilToken {
+  if (options === undefined && typeof sentinel === 'string') return plainUntil(sentinel);
   return new UntilToken(sentinel, options);
+}
+
+const PLAIN_UNTIL = new Map<string, UntilToken>();
+/**
+ * A token holds no state of its own while it is waited on (the iterator `yield*` makes
+ * does), so `until(s)` without options can hand out one shared token per sentinel: a line
+ * protocol asks for the same '\r\n' on every read.
+ */
+function plainUntil(sentinel: string): UntilToken {
+  let token = PLAIN_UNTIL.get(sentinel);
+  if (token === undefined) {
+    token = new UntilToken(sentinel);
+    if (PLAIN_UNTIL.size < 256) PLAIN_UNTIL.set(sentinel, token);
+  }
+  return token;
 }
 
 /**
@@ -182,7 +198,7 @@ export function until(sentinel: string | Uint8Array, options?: UntilOptions): Un
  * const line = yield* untilEol();
  */
 export function untilEol(options?: UntilOptions): UntilToken {
-  return new UntilToken('\n', options);
+  return until('\n', options);
 }
 
 /**
