@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js';
-import { Hub, isRoutine, type Outcome, type Routine } from './hub.js';
+import { Hub, isRoutine, yieldOnce, type Outcome, type Routine } from './hub.js';
 import type { DieselLogger } from './logger.js';
 import { Loop } from './loop.js';
 import type { Service } from './service.js';
@@ -156,7 +156,7 @@ export class Application {
  */
 export function run<T>(operation: Routine<T> | Token<T>, options: { hub?: Hub } = {}): Promise<T> {
   const hub = options.hub ?? defaultHub();
-  const routine: Routine = isRoutine(operation) ? operation : single(operation);
+  const routine: Routine = isRoutine(operation) ? operation : yieldOnce(operation);
   return new Promise<T>((resolve, reject) => {
     hub.spawn(routine, {
       name: 'run',
@@ -170,7 +170,4 @@ function defaultHub(): Hub {
   return (shared ??= new Hub());
 }
 
-function* single(token: unknown): Routine {
-  return yield token;
-}
 

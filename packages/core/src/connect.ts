@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { Connection, type ConnectionLimits } from './connection.js';
 import { ConnectError } from './errors.js';
 import { connectLayer, providerHint } from './extensions.js';
-import { CallToken, type CallTarget, CustomToken, isRoutine, type Routine, type TokenContext } from './hub.js';
+import { CallToken, type CallTarget, CustomToken, isRoutine, yieldOnce, type Routine, type TokenContext } from './hub.js';
 import type { Token } from './tokens.js';
 
 export interface ConnectOptions extends ConnectionLimits {
@@ -97,13 +97,10 @@ class Bound implements CallTarget {
 export function on<T>(connection: Connection, operation: Token<T> | Routine<T>): CallToken<T>;
 export function on(connection: Connection, operation: string | Uint8Array): CallToken<undefined>;
 export function on(connection: Connection, operation: Token<unknown> | Routine | string | Uint8Array): CallToken<unknown> {
-  const routine = isRoutine(operation) ? operation : once(operation);
+  const routine = isRoutine(operation) ? operation : yieldOnce(operation);
   return new CallToken(new Bound(connection), routine, 'on');
 }
 
-function* once(operation: unknown): Routine {
-  return yield operation;
-}
 
 
 class ThisConnectionToken extends CustomToken<Connection> {

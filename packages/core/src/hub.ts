@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from './clock.js';
 import { NOT_READY, type Connection, type DrainWaiter, type ReadWaiter, type SocketWait } from './connection.js';
-import { ConnectionClosed, DieselError, Halted, InvalidGroup, InvalidYield, errorMessage } from './errors.js';
+import { ConnectionClosed, DieselError, Halted, InvalidGroup, InvalidYield } from './errors.js';
 import { ConsoleLogger, type DieselLogger } from './logger.js';
 import { Loop } from './loop.js';
 import {
@@ -215,6 +215,11 @@ export class Hub {
 export function describe(error: unknown): string {
   if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
   return String(error);
+}
+
+/** A routine made of one operation (a token, a write, …): it yields it and returns the result. */
+export function* yieldOnce(operation: unknown): Routine {
+  return yield operation;
 }
 
 /**
@@ -738,4 +743,3 @@ export function isDisconnect(error: unknown): boolean {
   return error instanceof ConnectionClosed || (error instanceof DieselError && error.code === 'DIESEL_ERR_HALTED');
 }
 
-export { errorMessage };
