@@ -13,7 +13,19 @@ if (!String(pkg.name).startsWith('@diesel/')) problems.push(`package name ${pkg.
 if (!existsSync('README.md')) problems.push('no README.md');
 if (!existsSync('LICENSE')) problems.push('no LICENSE');
 for (const dir of ['src', 'test', 'examples']) if (!existsSync(dir)) problems.push(`no ${dir}/ folder`);
-if (pkg.name !== '@diesel/core' && !pkg.dependencies?.['@diesel/core']) problems.push('does not depend on @diesel/core');
+// An application must have exactly one core (and one of each diesel package): so every
+// diesel package another one uses is a peer, with a range that keeps matching across 0.x
+// minors (a caret on 0.x would not), and a workspace dev dependency to build against.
+if (pkg.name !== '@diesel/core' && !pkg.peerDependencies?.['@diesel/core']) problems.push('does not list @diesel/core in peerDependencies');
+for (const [dep, range] of Object.entries(pkg.dependencies ?? {})) {
+  if (dep.startsWith('@diesel/')) problems.push(`${dep} is in dependencies: make it a peer (and a workspace:^ dev) dependency`);
+  if (String(range).startsWith('workspace:')) problems.push(`dependency ${dep} uses ${range}`);
+}
+for (const [dep, range] of Object.entries(pkg.peerDependencies ?? {})) {
+  if (!dep.startsWith('@diesel/')) continue;
+  if (!/^>=0\.\d+\.\d+ <1\.0\.0$/.test(range)) problems.push(`peer ${dep}@${range}: use ">=0.MINOR.PATCH <1.0.0" while diesel is 0.x`);
+  if (pkg.devDependencies?.[dep] !== 'workspace:^') problems.push(`peer ${dep} has no "workspace:^" dev dependency`);
+}
 
 function* files(dir) {
   for (const name of readdirSync(dir)) {
