@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Checks that a package is publishable on its own and keeps `any` out of its public API:
 // run from a package folder after `build`.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -45,8 +46,38 @@ if (existsSync('dist')) {
 } else {
   problems.push('no dist/: run build first');
 }
+// Every entry point answers `import` and `require` (Node >= 20.19 requires ES modules
+// through `default`), with `types` first as TypeScript reads the conditions in order.
+const entries = Object.entries(pkg.exports ?? {}).filter(([subpath]) => subpath !== './package.json');
+for (const [subpath, entry] of entries) {
+  const keys = typeof entry === 'object' && entry !== null ? Object.keys(entry) : [];
+  if (keys.join() !== 'types,import,default') problems.push(`exports["${subpath}"] must be { types, import, default }, got ${JSON.stringify(entry)}`);
+}
+if (existsSync('dist') && entries.length > 0) {
+  const specs = entries.map(([subpath]) => `${pkg.name}${subpath.slice(1)}`);
+  // A fresh node per package: require(esm) fails on top-level await anywhere in the graph
+  // (ERR_REQUIRE_ASYNC_MODULE), and require and import must give the same module.
+  const probe = `
+    const problems = [];
+    (async () => {
+      for (const spec of ${JSON.stringify(specs)}) {
+        let required;
+        try { required = require(spec); } catch (error) { problems.push(\`require('\${spec}') fails: \${error.code ?? ''} \${error.message.split('\\n')[0]}\`); continue; }
+        if (Object.keys(required).length === 0) problems.push(\`require('\${spec}') exports nothing\`);
+        if ((await import(spec)) !== required) problems.push(\`require('\${spec}') and import('\${spec}') give different modules\`);
+      }
+      console.log(JSON.stringify(problems));
+    })();`;
+  try {
+    const out = execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    problems.push(...JSON.parse(out.trim().split('\n').at(-1)));
+  } catch (error) {
+    problems.push(`loading the entry points failed: ${String(error.stderr ?? error).split('\n').slice(0, 5).join(' ')}`);
+  }
+}
+
 if (problems.length > 0) {
   console.error(`${pkg.name}: ${problems.length} problem(s)\n  ${problems.join('\n  ')}`);
   process.exit(1);
 }
-console.log(`${pkg.name}: publishable, no 'any' in public types`);
+console.log(`${pkg.name}: publishable, no 'any' in public types, every entry point imports and requires`);
