@@ -2,7 +2,8 @@
 // Checks that a package is publishable on its own and keeps `any` out of its public API:
 // run from a package folder after `build`.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, existsSync, readdirSync, statSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -76,8 +77,36 @@ if (existsSync('dist') && entries.length > 0) {
   }
 }
 
+// The declarations as a stricter consumer sees them: no esModuleInterop (a default import
+// of 'node:net' in a .d.ts breaks it), no skipLibCheck (every shipped .d.ts is checked),
+// under both resolutions a TypeScript user picks. The consumer sits in a folder inside
+// the package (no package.json of its own) so `pkg.name` resolves through its `exports`.
+if (existsSync('dist') && entries.length > 0) {
+  const tsc = createRequire(join(process.cwd(), 'package.json')).resolve('typescript/bin/tsc');
+  const dir = mkdtempSync(join(process.cwd(), '.lint-consumer-'));
+  try {
+    const specs = entries.map(([subpath]) => `${pkg.name}${subpath.slice(1)}`);
+    writeFileSync(join(dir, 'consumer.ts'), specs.map((spec, i) => `import * as entry${i} from '${spec}';\nexport const keys${i}: string[] = Object.keys(entry${i});\n`).join(''));
+    const base = { strict: true, esModuleInterop: false, allowSyntheticDefaultImports: false, skipLibCheck: false, noEmit: true, target: 'ES2022', lib: ['ES2023'], types: ['node'] };
+    for (const [label, options] of [
+      ['NodeNext', { module: 'NodeNext', moduleResolution: 'NodeNext' }],
+      ['bundler', { module: 'ESNext', moduleResolution: 'bundler' }],
+    ]) {
+      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { ...base, ...options }, files: ['consumer.ts'] }));
+      try {
+        execFileSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (error) {
+        const lines = String(error.stdout ?? error).trim().split('\n').filter((l) => l.includes('error TS'));
+        problems.push(`types fail for a consumer (${label}, esModuleInterop off, skipLibCheck off):\n    ${lines.slice(0, 8).join('\n    ')}`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 if (problems.length > 0) {
   console.error(`${pkg.name}: ${problems.length} problem(s)\n  ${problems.join('\n  ')}`);
   process.exit(1);
 }
-console.log(`${pkg.name}: publishable, no 'any' in public types, every entry point imports and requires`);
+console.log(`${pkg.name}: publishable, no 'any' in public types, every entry point imports and requires, types check without esModuleInterop/skipLibCheck`);
