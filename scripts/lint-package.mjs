@@ -12,7 +12,32 @@ for (const field of ['name', 'version', 'description', 'license', 'exports', 'ty
   if (pkg[field] === undefined) problems.push(`package.json has no "${field}"`);
 }
 if (!String(pkg.name).startsWith('@diesel/')) problems.push(`package name ${pkg.name} is not in the @diesel scope`);
+// What npm shows and ships: where the code lives, where to report bugs, and the files a
+// user of the tarball needs.
+const REPO = 'https://github.com/diesel-ts/diesel';
+const folder = `packages/${String(pkg.name).replace(/^@diesel\//, '')}`;
+const repository = pkg.repository ?? {};
+if (repository.type !== 'git' || repository.url !== `git+${REPO}.git` || repository.directory !== folder) {
+  problems.push(`"repository" must be { "type": "git", "url": "git+${REPO}.git", "directory": "${folder}" }`);
+}
+if (pkg.homepage !== `${REPO}/tree/main/${folder}#readme`) problems.push(`"homepage" must be "${REPO}/tree/main/${folder}#readme"`);
+if ((pkg.bugs?.url ?? pkg.bugs) !== `${REPO}/issues`) problems.push(`"bugs" must be { "url": "${REPO}/issues" }`);
+if (!pkg.author) problems.push('package.json has no "author"');
+if (!Array.isArray(pkg.keywords) || pkg.keywords.length === 0) problems.push('package.json has no "keywords"');
+if (pkg.engines?.node !== '>=20') problems.push('"engines" must be { "node": ">=20" }');
+for (const f of ['dist', 'README.md', 'LICENSE', 'CHANGELOG.md']) if (!pkg.files?.includes(f)) problems.push(`"files" does not list ${f}`);
 if (!existsSync('README.md')) problems.push('no README.md');
+else {
+  // The README is read on npm, without the repository around it.
+  const readme = readFileSync('README.md', 'utf8').replace(/```[\s\S]*?```/g, '');
+  for (const [, target] of readme.matchAll(/\]\(([^)]+)\)/g)) {
+    if (!/^(https?:|mailto:|#)/.test(target)) problems.push(`README links to ${target}: use an absolute ${REPO}/... link`);
+  }
+  for (const section of readme.split(/^(?=#{2,3} )/m)) {
+    const heading = /^#{2,3} (Examples|Tests|Benchmark|Performance)\b.*/.exec(section)?.[0];
+    if (heading && !/in the \[?repository/i.test(section)) problems.push(`README section "${heading}" must say its files are in the repository, not the npm package`);
+  }
+}
 if (!existsSync('LICENSE')) problems.push('no LICENSE');
 for (const dir of ['src', 'test', 'examples']) if (!existsSync(dir)) problems.push(`no ${dir}/ folder`);
 // An application must have exactly one core (and one of each diesel package): so every
