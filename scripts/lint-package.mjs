@@ -2,7 +2,8 @@
 // Checks that a package is publishable on its own and keeps `any` out of its public API:
 // run from a package folder after `build`.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, existsSync, readdirSync, statSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -11,7 +12,32 @@ for (const field of ['name', 'version', 'description', 'license', 'exports', 'ty
   if (pkg[field] === undefined) problems.push(`package.json has no "${field}"`);
 }
 if (!String(pkg.name).startsWith('@diesel/')) problems.push(`package name ${pkg.name} is not in the @diesel scope`);
+// What npm shows and ships: where the code lives, where to report bugs, and the files a
+// user of the tarball needs.
+const REPO = 'https://github.com/diesel-ts/diesel';
+const folder = `packages/${String(pkg.name).replace(/^@diesel\//, '')}`;
+const repository = pkg.repository ?? {};
+if (repository.type !== 'git' || repository.url !== `git+${REPO}.git` || repository.directory !== folder) {
+  problems.push(`"repository" must be { "type": "git", "url": "git+${REPO}.git", "directory": "${folder}" }`);
+}
+if (pkg.homepage !== `${REPO}/tree/main/${folder}#readme`) problems.push(`"homepage" must be "${REPO}/tree/main/${folder}#readme"`);
+if ((pkg.bugs?.url ?? pkg.bugs) !== `${REPO}/issues`) problems.push(`"bugs" must be { "url": "${REPO}/issues" }`);
+if (!pkg.author) problems.push('package.json has no "author"');
+if (!Array.isArray(pkg.keywords) || pkg.keywords.length === 0) problems.push('package.json has no "keywords"');
+if (pkg.engines?.node !== '>=20') problems.push('"engines" must be { "node": ">=20" }');
+for (const f of ['dist', 'README.md', 'LICENSE', 'CHANGELOG.md']) if (!pkg.files?.includes(f)) problems.push(`"files" does not list ${f}`);
 if (!existsSync('README.md')) problems.push('no README.md');
+else {
+  // The README is read on npm, without the repository around it.
+  const readme = readFileSync('README.md', 'utf8').replace(/```[\s\S]*?```/g, '');
+  for (const [, target] of readme.matchAll(/\]\(([^)]+)\)/g)) {
+    if (!/^(https?:|mailto:|#)/.test(target)) problems.push(`README links to ${target}: use an absolute ${REPO}/... link`);
+  }
+  for (const section of readme.split(/^(?=#{2,3} )/m)) {
+    const heading = /^#{2,3} (Examples|Tests|Benchmark|Performance)\b.*/.exec(section)?.[0];
+    if (heading && !/in the \[?repository/i.test(section)) problems.push(`README section "${heading}" must say its files are in the repository, not the npm package`);
+  }
+}
 if (!existsSync('LICENSE')) problems.push('no LICENSE');
 for (const dir of ['src', 'test', 'examples']) if (!existsSync(dir)) problems.push(`no ${dir}/ folder`);
 // An application must have exactly one core (and one of each diesel package): so every
@@ -76,8 +102,36 @@ if (existsSync('dist') && entries.length > 0) {
   }
 }
 
+// The declarations as a stricter consumer sees them: no esModuleInterop (a default import
+// of 'node:net' in a .d.ts breaks it), no skipLibCheck (every shipped .d.ts is checked),
+// under both resolutions a TypeScript user picks. The consumer sits in a folder inside
+// the package (no package.json of its own) so `pkg.name` resolves through its `exports`.
+if (existsSync('dist') && entries.length > 0) {
+  const tsc = createRequire(join(process.cwd(), 'package.json')).resolve('typescript/bin/tsc');
+  const dir = mkdtempSync(join(process.cwd(), '.lint-consumer-'));
+  try {
+    const specs = entries.map(([subpath]) => `${pkg.name}${subpath.slice(1)}`);
+    writeFileSync(join(dir, 'consumer.ts'), specs.map((spec, i) => `import * as entry${i} from '${spec}';\nexport const keys${i}: string[] = Object.keys(entry${i});\n`).join(''));
+    const base = { strict: true, esModuleInterop: false, allowSyntheticDefaultImports: false, skipLibCheck: false, noEmit: true, target: 'ES2022', lib: ['ES2023'], types: ['node'] };
+    for (const [label, options] of [
+      ['NodeNext', { module: 'NodeNext', moduleResolution: 'NodeNext' }],
+      ['bundler', { module: 'ESNext', moduleResolution: 'bundler' }],
+    ]) {
+      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { ...base, ...options }, files: ['consumer.ts'] }));
+      try {
+        execFileSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (error) {
+        const lines = String(error.stdout ?? error).trim().split('\n').filter((l) => l.includes('error TS'));
+        problems.push(`types fail for a consumer (${label}, esModuleInterop off, skipLibCheck off):\n    ${lines.slice(0, 8).join('\n    ')}`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 if (problems.length > 0) {
   console.error(`${pkg.name}: ${problems.length} problem(s)\n  ${problems.join('\n  ')}`);
   process.exit(1);
 }
-console.log(`${pkg.name}: publishable, no 'any' in public types, every entry point imports and requires`);
+console.log(`${pkg.name}: publishable, no 'any' in public types, every entry point imports and requires, types check without esModuleInterop/skipLibCheck`);

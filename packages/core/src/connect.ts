@@ -1,4 +1,4 @@
-import net from 'node:net';
+import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Connection, type ConnectionLimits } from './connection.js';
 import { ConnectError } from './errors.js';

@@ -1,4 +1,4 @@
-import net from 'node:net';
+import * as net from 'node:net';
 import { Connection, type ConnectionLimits, type RemoteAddress } from './connection.js';
 import { DieselError, ListenError } from './errors.js';
 import { providerHint, serviceLayer } from './extensions.js';

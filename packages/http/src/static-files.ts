@@ -5,7 +5,7 @@
  * outside are refused before any file is opened.
  */
 import { createReadStream, promises as fs, type Stats } from 'node:fs';
-import path from 'node:path';
+import * as path from 'node:path';
 import { HttpHeaders } from './headers.js';
 import { contentType } from './mime-types.js';
 import { pathOf } from './router.js';

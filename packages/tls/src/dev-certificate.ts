@@ -1,5 +1,5 @@
 import { type KeyObject, constants, createPrivateKey, generateKeyPairSync, privateEncrypt, randomBytes } from 'node:crypto';
-import net from 'node:net';
+import * as net from 'node:net';
 import forge from 'node-forge';
 import { TlsError, TlsErrorCode } from './errors.js';
 

@@ -1,6 +1,6 @@
-import net from 'node:net';
+import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
-import tls from 'node:tls';
+import * as tls from 'node:tls';
 import { type Connection, CustomToken, type TokenContext } from '@diesel/core';
 import { TlsError, TlsErrorCode, isTlsEngineError, toTlsError } from './errors.js';
 import { MemoryBio } from './memory-bio.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import net from 'node:net';
-import tls from 'node:tls';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { TlsError, TlsErrorCode } from './errors.js';
 
 /**

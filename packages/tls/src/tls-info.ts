@@ -1,4 +1,4 @@
-import tls from 'node:tls';
+import * as tls from 'node:tls';
 import type { X509Certificate } from 'node:crypto';
 import { type Connection, CustomToken, type TokenContext } from '@diesel/core';
 import { TlsError, TlsErrorCode } from './errors.js';
