@@ -69,6 +69,30 @@ export class Halted extends DieselError {
   }
 }
 
+/**
+ * `put` on a closed `Queue`; also what `get` throws once a closed queue is drained —
+ * the end-of-stream signal for its consumers.
+ */
+export class QueueClosed extends DieselError {
+  constructor(message = 'the queue is closed') {
+    super('DIESEL_ERR_QUEUE_CLOSED', message);
+  }
+}
+
+/** `release()` of a `Lock` or `Semaphore` by a routine that does not hold it. */
+export class LockNotHeld extends DieselError {
+  constructor(what: string) {
+    super('DIESEL_ERR_LOCK_NOT_HELD', `release() of a ${what} this routine does not hold`);
+  }
+}
+
+/** `receive()` on (or `send()` to) a datagram socket that is closed. */
+export class SocketClosed extends DieselError {
+  constructor(message = 'the datagram socket is closed') {
+    super('DIESEL_ERR_SOCKET_CLOSED', message);
+  }
+}
+
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);

@@ -6,6 +6,7 @@ import { Loop } from './loop.js';
 import {
   type FireToken,
   type GroupMember,
+  type GroupableToken,
   type ResponseToken,
   type SleepToken,
   Token,
@@ -37,6 +38,12 @@ export interface TokenContext<T> {
  */
 export abstract class CustomToken<T> extends Token<T> {
   readonly kind = TokenKind.Custom;
+  /**
+   * True for a wait-like token that may be a member of a group (`queue.get()`,
+   * `signal()`, a datagram `receive()`): one whose cancel leaves no trace, so a losing
+   * member can be dropped. Such members count as waits in the group rules.
+   */
+  readonly groupable: boolean = false;
   abstract start(context: TokenContext<T>): void | (() => void);
 }
 
@@ -78,11 +85,29 @@ interface EventWaiter {
   epoch: number;
 }
 
+/** The group members the runner handles itself (the rest are groupable custom tokens). */
+type CoreGroupMember = Exclude<GroupMember, GroupableToken>;
+
 const SUSPEND: unique symbol = Symbol('diesel.suspend');
+
+/** Where an uncaught routine error came from, as `Application({ onError })` sees it. */
+export interface ErrorSite {
+  /** A connection handler's routine, a `Loop`, or a `DatagramService` handler. */
+  readonly kind: 'handler' | 'loop' | 'datagram';
+  /** The service's or loop's name, as in log lines. */
+  readonly name: string;
+  /** The peer, for a connection handler. */
+  readonly remote?: { readonly host: string; readonly port: number };
+}
+
+/** Receives every routine error no routine caught (pyuv's `excepthook`). */
+export type ErrorHandler = (error: unknown, where: ErrorSite) => void;
 
 export interface HubOptions {
   clock?: Clock;
   logger?: DieselLogger;
+  /** Called for every uncaught routine error (default: log it). */
+  onError?: ErrorHandler;
 }
 
 /**
@@ -97,11 +122,51 @@ export class Hub {
   readonly #runners = new Set<Runner>();
   readonly #connections = new Set<Connection>();
   readonly #restarts = new Set<unknown>();
+  readonly #closers = new Set<() => void>();
+  readonly #onError: ErrorHandler | undefined;
   #halting = false;
 
   constructor(options: HubOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? new ConsoleLogger();
+    this.#onError = options.onError;
+  }
+
+  /**
+   * Hands an uncaught routine error to the `onError` handler, or logs it: a `DieselError`
+   * is a peer's fault reported clearly (one line at warn, no stack), anything else a bug
+   * (error, with the stack). A handler that throws is logged, never rethrown: it runs
+   * from the hub's own callbacks, where a throw would take the process down.
+   */
+  reportError(error: unknown, where: ErrorSite): void {
+    if (this.#onError !== undefined) {
+      try {
+        this.#onError(error, where);
+      } catch (failure) {
+        this.logger.error(`onError failed: ${describe(failure)} (handling: ${describe(error)})`);
+      }
+      return;
+    }
+    const peer = where.remote === undefined ? '' : `${where.remote.host}:${where.remote.port}`;
+    if (where.kind === 'loop') this.logger.error(`loop ${where.name} failed: ${describe(error)}`);
+    else if (error instanceof DieselError && peer !== '') this.logger.warn(`${where.name}: ${peer}: ${error.code}: ${error.message}`);
+    else if (peer !== '') this.logger.error(`${where.name}: handler for ${peer} failed: ${describe(error)}`);
+    else this.logger.error(`${where.name}: handler failed: ${describe(error)}`);
+  }
+
+  /**
+   * Runs `close` when the hub halts (a UDP socket, a signal listener): for resources that
+   * are not connections. Returns a function that unregisters it (call it once closed).
+   */
+  onHalt(close: () => void): () => void {
+    if (this.#halting) {
+      close();
+      return () => {};
+    }
+    this.#closers.add(close);
+    return () => {
+      this.#closers.delete(close);
+    };
   }
 
   /** Routines currently alive. */
@@ -129,7 +194,7 @@ export class Hub {
       this.spawn(loop.create(), {
         name: loop.name,
         onExit: (outcome) => {
-          if (!outcome.ok && !outcome.halted) this.logger.error(`loop ${loop.name} failed: ${describe(outcome.error)}`);
+          if (!outcome.ok && !outcome.halted) this.reportError(outcome.error, { kind: 'loop', name: loop.name });
           if (!loop.keepAlive || this.#halting) return;
           const delay = outcome.ok ? 0 : loop.restartDelay;
           this.logger.info(`restarting keep-alive loop ${loop.name}`);
@@ -203,6 +268,14 @@ export class Hub {
     // After the routines, so their finally blocks could still say goodbye on these.
     for (const connection of this.#connections) connection.destroy();
     this.#connections.clear();
+    for (const close of [...this.#closers]) {
+      try {
+        close();
+      } catch (error) {
+        this.logger.error(`error closing a resource on halt: ${describe(error)}`);
+      }
+    }
+    this.#closers.clear();
   }
 
   /** Lets a halted hub be run again (an Application may be run more than once). */
@@ -270,7 +343,8 @@ export class Runner implements ReadWaiter, DrainWaiter {
   #timer: unknown = null;
   #waiters: { event: string; waiter: EventWaiter }[] | null = null;
   #groupSize = -1;
-  #cancel: (() => void) | null = null;
+  // One cancel for a lone custom token, several when custom tokens are group members.
+  #cancels: (() => void)[] | null = null;
   #pendingCall: CallToken<unknown> | null = null;
   #drainConn: Connection | null = null;
   #corked: Connection | null = null;
@@ -436,7 +510,7 @@ export class Runner implements ReadWaiter, DrainWaiter {
         return SUSPEND;
       }
       case TokenKind.Custom:
-        return this.#custom(token as CustomToken<unknown>);
+        return this.#custom(token as CustomToken<unknown>, -1);
       default:
         throw new InvalidYield('unknown token');
     }
@@ -551,6 +625,7 @@ export class Runner implements ReadWaiter, DrainWaiter {
       const kind = (member as Token<unknown>).kind;
       if (kind === TokenKind.Until || kind === TokenKind.Bytes || kind === TokenKind.Receive) sockets++;
       else if (kind === TokenKind.Sleep) sleeps++;
+      else if (kind === TokenKind.Custom && (member as CustomToken<unknown>).groupable) continue;
       else if (kind !== TokenKind.Wait) throw new InvalidGroup(`a group may hold only wait, sleep and socket-wait tokens, not ${member.constructor.name}`);
     }
     if (sockets > 1) throw new InvalidGroup(`a group may hold at most one socket wait, got ${sockets}`);
@@ -559,7 +634,7 @@ export class Runner implements ReadWaiter, DrainWaiter {
     this.#groupSize = members.length;
     // The socket wait goes first: if its bytes are already buffered it wins without suspending.
     for (let slot = 0; slot < members.length; slot++) {
-      const member = members[slot] as GroupMember;
+      const member = members[slot] as CoreGroupMember;
       if (member.kind === TokenKind.Until || member.kind === TokenKind.Bytes || member.kind === TokenKind.Receive) {
         const now = this.#read(member, slot);
         if (now !== SUSPEND) {
@@ -568,8 +643,25 @@ export class Runner implements ReadWaiter, DrainWaiter {
         }
       }
     }
+    // Then wait-like custom tokens: one that is ready at once (a queue with items) wins
+    // before any timer is set.
     for (let slot = 0; slot < members.length; slot++) {
-      const member = members[slot] as GroupMember;
+      const member = members[slot] as Token<unknown>;
+      if (member.kind !== TokenKind.Custom) continue;
+      let now: unknown;
+      try {
+        now = this.#custom(member as CustomToken<unknown>, slot);
+      } catch (error) {
+        this.#clearPending();
+        throw error;
+      }
+      if (now !== SUSPEND) {
+        this.#clearPending();
+        return now;
+      }
+    }
+    for (let slot = 0; slot < members.length; slot++) {
+      const member = members[slot] as CoreGroupMember;
       if (member.kind === TokenKind.Sleep) this.#sleep(member, slot);
       else if (member.kind === TokenKind.Wait) this.#wait(member, slot);
     }
@@ -615,7 +707,7 @@ export class Runner implements ReadWaiter, DrainWaiter {
     this.#resume(this.#epoch, false, undefined);
   }
 
-  #custom(token: CustomToken<unknown>): unknown {
+  #custom(token: CustomToken<unknown>, slot: number): unknown {
     const epoch = this.#epoch;
     let settled = false;
     let sync = true;
@@ -624,11 +716,12 @@ export class Runner implements ReadWaiter, DrainWaiter {
     const settle = (throwing: boolean, value: unknown): void => {
       if (settled) return;
       settled = true;
+      const result = throwing || slot === -1 ? value : this.#groupResult(slot, value);
       if (sync) {
         syncThrow = throwing;
-        syncValue = value;
+        syncValue = result;
       } else {
-        this.#resume(epoch, throwing, value);
+        this.#resume(epoch, throwing, result);
       }
     };
     const cancel = token.start({
@@ -642,7 +735,7 @@ export class Runner implements ReadWaiter, DrainWaiter {
       if (syncThrow) throw syncValue;
       return syncValue;
     }
-    if (typeof cancel === 'function') this.#cancel = cancel;
+    if (typeof cancel === 'function') (this.#cancels ??= []).push(cancel);
     return SUSPEND;
   }
 
@@ -684,13 +777,15 @@ export class Runner implements ReadWaiter, DrainWaiter {
       for (const { event, waiter } of this.#waiters) this.hub.removeWaiter(event, waiter);
       this.#waiters = null;
     }
-    if (this.#cancel !== null) {
-      const cancel = this.#cancel;
-      this.#cancel = null;
-      try {
-        cancel();
-      } catch (error) {
-        this.hub.logger.error(`error cancelling an operation in ${this.name}: ${describe(error)}`);
+    if (this.#cancels !== null) {
+      const cancels = this.#cancels;
+      this.#cancels = null;
+      for (const cancel of cancels) {
+        try {
+          cancel();
+        } catch (error) {
+          this.hub.logger.error(`error cancelling an operation in ${this.name}: ${describe(error)}`);
+        }
       }
     }
     this.#drainConn = null;

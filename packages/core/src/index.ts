@@ -1,4 +1,5 @@
-export { Application, run, type ApplicationOptions } from './application.js';
+export { Application, run, type ApplicationOptions, type Listener } from './application.js';
+export { DatagramService, type DatagramHandler, type DatagramServiceOptions } from './datagram-service.js';
 export { Client, call } from './client.js';
 export type { Clock } from './clock.js';
 export { systemClock } from './clock.js';
@@ -18,7 +19,10 @@ export {
   InvalidGroup,
   InvalidYield,
   ListenError,
+  LockNotHeld,
+  QueueClosed,
   SentinelNotFound,
+  SocketClosed,
 } from './errors.js';
 export {
   registerConnectOption,
@@ -35,6 +39,8 @@ export {
   isDisconnect,
   isRoutine,
   type CallTarget,
+  type ErrorHandler,
+  type ErrorSite,
   type HubOptions,
   type Outcome,
   type Routine,
@@ -65,6 +71,16 @@ export {
   wait,
   type FirstResult,
   type GroupMember,
+  type GroupableToken,
   type TextEncodingName,
   type UntilOptions,
 } from './tokens.js';
+export {
+  DEFAULT_MAX_QUEUED_DATAGRAMS,
+  DatagramSocket,
+  ReceiveDatagramToken,
+  UdpSocketToken,
+  udpSocket,
+  type Datagram,
+  type DatagramOptions,
+} from './tokens/datagram.js';

@@ -133,8 +133,14 @@ export class FireToken extends Token<number> {
   }
 }
 
-/** A socket wait or an event wait or a sleep: the tokens a group may hold. */
-export type GroupMember = SleepToken | UntilToken | BytesToken | ReceiveToken | WaitToken<unknown>;
+/**
+ * A wait-like token built on `CustomToken` that may join a group: `queue.get()`,
+ * `event.wait()`, `lock.acquire()`, `signal(name)`, a datagram socket's `receive()`.
+ */
+export type GroupableToken<T = unknown> = Token<T> & { readonly groupable: true };
+
+/** A socket wait, an event wait, a sleep or a groupable token: what a group may hold. */
+export type GroupMember = SleepToken | UntilToken | BytesToken | ReceiveToken | WaitToken<unknown> | GroupableToken;
 
 type ResultOf<M> = M extends Token<infer T> ? T : never;
 /** The typed result of `first(...)`: the winner's value in its position, `undefined` elsewhere. */
