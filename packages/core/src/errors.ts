@@ -86,6 +86,13 @@ export class LockNotHeld extends DieselError {
   }
 }
 
+/** A routine tried to acquire a `Lock` it already holds (it would wait for itself forever). */
+export class LockAlreadyHeld extends DieselError {
+  constructor() {
+    super('DIESEL_ERR_LOCK_ALREADY_HELD', 'acquire() of a lock this routine already holds (a Lock is not re-entrant)');
+  }
+}
+
 /** `receive()` on (or `send()` to) a datagram socket that is closed. */
 export class SocketClosed extends DieselError {
   constructor(message = 'the datagram socket is closed') {

@@ -88,6 +88,9 @@ interface EventWaiter {
 /** The group members the runner handles itself (the rest are groupable custom tokens). */
 type CoreGroupMember = Exclude<GroupMember, GroupableToken>;
 
+/** The runner inside whose step code is running; see `Runner.current`. */
+let current: Runner | null = null;
+
 const SUSPEND: unique symbol = Symbol('diesel.suspend');
 
 /** Where an uncaught routine error came from, as `Application({ onError })` sees it. */
@@ -353,6 +356,7 @@ export class Runner implements ReadWaiter, DrainWaiter {
   // The value the next step sends in (or throws in, if #throwing).
   #value: unknown = undefined;
   #throwing = false;
+  #endHooks: Set<() => void> | null = null;
 
   constructor(hub: Hub, routine: Routine, options: SpawnOptions) {
     this.hub = hub;
@@ -394,6 +398,8 @@ export class Runner implements ReadWaiter, DrainWaiter {
   #drive(): void {
     this.#running = true;
     this.#epoch++;
+    const outer = current;
+    current = this;
     try {
       for (;;) {
         const gens = this.#gens;
@@ -433,8 +439,33 @@ export class Runner implements ReadWaiter, DrainWaiter {
       }
     } finally {
       this.#running = false;
+      current = outer;
       this.#uncork();
     }
+  }
+
+  /**
+   * The routine whose code is running right now (inside a step or its unwinding), or
+   * null. A token's `start` runs inside the yielding routine's step, so there this is
+   * the routine that yielded it (a lock's new owner).
+   */
+  static get current(): Runner | null {
+    return current;
+  }
+
+  /**
+   * Calls `callback` once when the routine ends, however it ends (returns, throws, is
+   * killed): how a lock it holds is released. Returns a function that unregisters it.
+   */
+  onEnd(callback: () => void): () => void {
+    if (this.#done) {
+      callback();
+      return () => {};
+    }
+    (this.#endHooks ??= new Set()).add(callback);
+    return () => {
+      this.#endHooks?.delete(callback);
+    };
   }
 
   /** Pops the top frame; returns true if it was the last. */
@@ -796,6 +827,17 @@ export class Runner implements ReadWaiter, DrainWaiter {
     this.#uncork();
     this.#done = true;
     this.#clearPending();
+    const hooks = this.#endHooks;
+    if (hooks !== null) {
+      this.#endHooks = null;
+      for (const hook of hooks) {
+        try {
+          hook();
+        } catch (error) {
+          this.hub.logger.error(`error in an end hook of ${this.name}: ${describe(error)}`);
+        }
+      }
+    }
     this.hub.exited(this);
     this.#onExit?.(outcome, this);
   }
@@ -819,9 +861,16 @@ export class Runner implements ReadWaiter, DrainWaiter {
       this.#pendingCall.target.release(this);
       this.#pendingCall = null;
     }
-    while (this.#gens.length > 0) {
-      this.#finishFrame(this.#gens[this.#gens.length - 1]!);
-      this.#popFrame();
+    // The finally blocks run as this routine (a lock released there is its own).
+    const outer = current;
+    current = this;
+    try {
+      while (this.#gens.length > 0) {
+        this.#finishFrame(this.#gens[this.#gens.length - 1]!);
+        this.#popFrame();
+      }
+    } finally {
+      current = outer;
     }
     this.#finish({ ok: false, error: new Halted(), halted: true });
   }

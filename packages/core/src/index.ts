@@ -19,6 +19,7 @@ export {
   InvalidGroup,
   InvalidYield,
   ListenError,
+  LockAlreadyHeld,
   LockNotHeld,
   QueueClosed,
   SentinelNotFound,
@@ -84,3 +85,8 @@ export {
   type Datagram,
   type DatagramOptions,
 } from './tokens/datagram.js';
+export { Event, EventWaitToken } from './tokens/event.js';
+export { Lock } from './tokens/lock.js';
+export { Queue, QueueGetToken, QueuePutToken, type QueueOptions } from './tokens/queue.js';
+export { Semaphore } from './tokens/semaphore.js';
+export { AcquireToken, Permits } from './sync/permits.js';
