@@ -89,4 +89,5 @@ export { Event, EventWaitToken } from './tokens/event.js';
 export { Lock } from './tokens/lock.js';
 export { Queue, QueueGetToken, QueuePutToken, type QueueOptions } from './tokens/queue.js';
 export { Semaphore } from './tokens/semaphore.js';
+export { SignalToken, signal, signalWaiters } from './tokens/signal.js';
 export { AcquireToken, Permits } from './sync/permits.js';
