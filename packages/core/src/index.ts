@@ -11,6 +11,7 @@ export {
   type RemoteAddress,
 } from './connection.js';
 export {
+  Cancelled,
   ConnectError,
   ConnectionClosed,
   DieselError,
@@ -18,8 +19,12 @@ export {
   InvalidGroup,
   InvalidYield,
   ListenError,
+  OutsideRoutine,
   SentinelNotFound,
+  Timeout,
 } from './errors.js';
+export { Task, SpawnToken, all, race, spawn, timeout, type ResultOf, type Runnable } from './tokens/task.js';
+export { Local } from './tokens/local.js';
 export {
   registerConnectOption,
   registerServiceOption,

@@ -1,5 +1,5 @@
 import type { Connection } from './connection.js';
-import { Halted, InvalidYield } from './errors.js';
+import { Cancelled, Halted, InvalidYield } from './errors.js';
 import type { Hub } from './hub.js';
 import { isLoop } from './loop.js';
 import { type CallTarget } from './tokens/call.js';
@@ -23,6 +23,11 @@ export interface SpawnOptions {
   name?: string;
   /** Called once when the routine ends, with the runner (whose `home` is the connection it started on). */
   onExit?: (outcome: Outcome, runner: Runner) => void;
+  /**
+   * The routine this one is a child of (`spawn`, `all`, `race`): it starts with a copy of
+   * the parent's `Local` values, and is cancelled if still running when the parent ends.
+   */
+  parent?: Runner | null;
 }
 
 /** The routine whose step is running now, if any: one at a time, in any hub. */
@@ -34,6 +39,7 @@ export function currentRunner(): Runner | null {
 }
 
 const SUSPEND: unique symbol = Symbol('diesel.suspend');
+const NO_INTERRUPT: unique symbol = Symbol('diesel.noInterrupt');
 
 /**
  * True for a synchronous generator object. Async generators also have next/throw, so the
@@ -131,6 +137,13 @@ export class Runner {
   // The value the next step sends in (or throws in, if #throwing).
   #value: unknown = undefined;
   #throwing = false;
+  /** Spawned children still running; cancelled when this routine ends. */
+  #children: Set<Runner> | null = null;
+  #parent: Runner | null;
+  /** This routine's `Local` values (created on first write). */
+  #locals: Map<object, unknown> | null = null;
+  /** An error to throw in at the next suspension (a cancel or a child's failure that came mid-step). */
+  #interrupt: unknown = NO_INTERRUPT;
 
   constructor(hub: Hub, routine: Routine, options: SpawnOptions) {
     this.hub = hub;
@@ -140,6 +153,51 @@ export class Runner {
     this.#gens = [routine];
     this.#conns = [options.connection ?? null];
     this.#targets = [null];
+    const parent = options.parent ?? null;
+    this.#parent = parent;
+    if (parent !== null) {
+      (parent.#children ??= new Set()).add(this);
+      if (parent.#locals !== null) this.#locals = new Map(parent.#locals);
+    }
+  }
+
+  /** How many spawned children of this routine are still running. */
+  get childCount(): number {
+    return this.#children?.size ?? 0;
+  }
+
+  /** @internal A `Local`'s value in this routine: its own, or `fallback` if never set here. */
+  local(key: object, fallback: unknown): unknown {
+    const locals = this.#locals;
+    if (locals === null || !locals.has(key)) return fallback;
+    return locals.get(key);
+  }
+
+  /** @internal */
+  setLocal(key: object, value: unknown): void {
+    (this.#locals ??= new Map()).set(key, value);
+  }
+
+  /** @internal Takes back an interrupt not yet delivered (a task's failure that its parent joined meanwhile). */
+  withdraw(error: unknown): void {
+    if (this.#interrupt === error) this.#interrupt = NO_INTERRUPT;
+  }
+
+  /**
+   * Throws `error` (a `Cancelled`, or a child's failure) into the routine at its
+   * suspension point: what it waited for is torn down and its frames unwind through
+   * their `finally` blocks, which may still yield. If the routine is mid-step, the error
+   * is thrown in when it next suspends.
+   */
+  interrupt(error: unknown): void {
+    if (this.#done) return;
+    if (this.#running) {
+      if (this.#interrupt === NO_INTERRUPT) this.#interrupt = error;
+      return;
+    }
+    this.#epoch++;
+    this.#clearPending();
+    this.#resume(true, error);
   }
 
   /** The connection socket tokens in the running frame act on. */
@@ -218,7 +276,15 @@ export class Runner {
           this.kill();
           return;
         }
-        if (next === SUSPEND) return;
+        if (next === SUSPEND) {
+          if (this.#interrupt === NO_INTERRUPT) return;
+          // Cancelled (or a child failed) while this step ran: deliver it here, where it suspends.
+          this.#clearPending();
+          this.#throwing = true;
+          this.#value = this.#interrupt;
+          this.#interrupt = NO_INTERRUPT;
+          continue;
+        }
         this.#value = next;
       }
     } finally {
@@ -370,6 +436,19 @@ export class Runner {
     this.#uncork();
     this.#done = true;
     this.#clearPending();
+    this.#interrupt = NO_INTERRUPT;
+    // Children never outlive their parent. Cancelled before onExit, so a connection
+    // handler's children can still say goodbye on the connection before it is closed.
+    const children = this.#children;
+    if (children !== null) {
+      this.#children = null;
+      for (const child of children) {
+        if (outcome.ok || !outcome.halted) child.interrupt(new Cancelled('the parent routine ended'));
+        else child.kill();
+      }
+    }
+    const parent = this.#parent;
+    if (parent !== null) parent.#children?.delete(this);
     this.hub.exited(this);
     this.#onExit?.(outcome, this);
   }
