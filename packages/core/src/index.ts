@@ -12,6 +12,7 @@ export {
   type RemoteAddress,
 } from './connection.js';
 export {
+  Cancelled,
   ConnectError,
   ConnectionClosed,
   DieselError,
@@ -21,10 +22,14 @@ export {
   ListenError,
   LockAlreadyHeld,
   LockNotHeld,
+  OutsideRoutine,
   QueueClosed,
   SentinelNotFound,
   SocketClosed,
+  Timeout,
 } from './errors.js';
+export { Task, SpawnToken, all, race, spawn, timeout, type ResultOf, type Runnable } from './tokens/task.js';
+export { Local } from './tokens/local.js';
 export {
   registerConnectOption,
   registerServiceOption,
@@ -51,6 +56,7 @@ export {
 export { ConsoleLogger, dieselTimestamp, type DieselLogger } from './logger.js';
 export { Loop, type LoopOptions } from './loop.js';
 export { Service, type ConnectionHandler, type ServiceOptions } from './service.js';
+export { isToken, type GroupRole, type Operation, type Teardown } from './tokens/token.js';
 export {
   BytesToken,
   FireToken,
@@ -72,7 +78,6 @@ export {
   wait,
   type FirstResult,
   type GroupMember,
-  type GroupableToken,
   type TextEncodingName,
   type UntilOptions,
 } from './tokens.js';

@@ -1,7 +1,9 @@
 import { LockNotHeld } from '../errors.js';
-import { CustomToken, Runner, type Routine, type TokenContext } from '../hub.js';
+import { CustomToken, type Routine, type Runner, type TokenContext } from '../hub.js';
+import { currentRunner } from '../runner.js';
 import type { Token } from '../tokens.js';
 import { WaitLine } from './wait-line.js';
+import type { GroupRole } from '../tokens/token.js';
 
 /** What a routine holds of one lock or semaphore, and the hook that frees it if the routine ends. */
 interface Holding {
@@ -43,7 +45,7 @@ export abstract class Permits {
 
   /** True if the running routine holds at least one permit. */
   get held(): boolean {
-    const runner = Runner.current;
+    const runner = currentRunner();
     return runner !== null && this.#holders.has(runner);
   }
 
@@ -66,7 +68,7 @@ export abstract class Permits {
    * lock.release();
    */
   release(): void {
-    const runner = Runner.current;
+    const runner = currentRunner();
     const holding = runner === null ? undefined : this.#holders.get(runner);
     if (runner === null || holding === undefined) throw new LockNotHeld(this.#what);
     this.#drop(runner, holding, 1);
@@ -128,8 +130,7 @@ export abstract class Permits {
 
   /** @internal AcquireToken */
   startAcquire(context: TokenContext<true>): void | (() => void) {
-    const runner = Runner.current;
-    if (runner === null) return context.reject(new TypeError(`${this.#what}.acquire() must be yielded by a routine`));
+    const runner = context.runner;
     this.checkAcquire(runner, this.#holders.get(runner)?.count ?? 0);
     if (this.#available > 0 && this.#line.size === 0) {
       this.#available--;
@@ -149,7 +150,10 @@ export abstract class Permits {
 
 /** What `lock.acquire()` / `semaphore.acquire()` yields. */
 export class AcquireToken extends CustomToken<true> {
-  override readonly groupable = true as const;
+  /** A wait-like token: it may be one of a group's waits. */
+  override get group(): GroupRole {
+    return 'wait';
+  }
   readonly #owner: Permits;
   constructor(owner: Permits) {
     super();

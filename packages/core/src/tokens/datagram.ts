@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ListenError, SocketClosed } from '../errors.js';
 import { CustomToken, type Hub, type TokenContext } from '../hub.js';
 import { WaitLine } from '../sync/wait-line.js';
+import type { GroupRole } from './token.js';
 
 /** One received datagram. */
 export interface Datagram {
@@ -211,7 +212,10 @@ export class DatagramSocket {
 
 /** What `socket.receive()` yields. */
 export class ReceiveDatagramToken extends CustomToken<Datagram> {
-  override readonly groupable = true as const;
+  /** A wait-like token: it may be one of a group's waits. */
+  override get group(): GroupRole {
+    return 'wait';
+  }
   readonly #socket: DatagramSocket;
   constructor(socket: DatagramSocket) {
     super();

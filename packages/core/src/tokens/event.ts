@@ -1,5 +1,6 @@
 import { CustomToken, type TokenContext } from '../hub.js';
 import { WaitLine } from '../sync/wait-line.js';
+import type { GroupRole } from './token.js';
 
 /**
  * (Named as in eventlet and trio; it shadows the DOM/Node global `Event` where imported.)
@@ -72,7 +73,10 @@ export class Event {
 
 /** What `event.wait()` yields. */
 export class EventWaitToken extends CustomToken<true> {
-  override readonly groupable = true as const;
+  /** A wait-like token: it may be one of a group's waits. */
+  override get group(): GroupRole {
+    return 'wait';
+  }
   readonly #event: Event;
   constructor(event: Event) {
     super();

@@ -1,6 +1,7 @@
 import { QueueClosed } from '../errors.js';
 import { CustomToken, type TokenContext } from '../hub.js';
 import { WaitLine } from '../sync/wait-line.js';
+import type { GroupRole } from './token.js';
 
 export interface QueueOptions {
   /** Most items held; `put` suspends while the queue is full (default: unbounded). */
@@ -178,7 +179,10 @@ export class Queue<T> {
 
 /** What `queue.get()` yields. One per queue: it holds no state while waited on. */
 export class QueueGetToken<T> extends CustomToken<T> {
-  override readonly groupable = true as const;
+  /** A wait-like token: it may be one of a group's waits. */
+  override get group(): GroupRole {
+    return 'wait';
+  }
   readonly #queue: Queue<T>;
   constructor(queue: Queue<T>) {
     super();

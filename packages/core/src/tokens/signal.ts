@@ -1,5 +1,6 @@
 import { CustomToken, type TokenContext } from '../hub.js';
 import { WaitLine } from '../sync/wait-line.js';
+import type { GroupRole } from './token.js';
 
 /**
  * One process listener per signal, shared by every routine waiting for it, added with
@@ -37,7 +38,10 @@ function remove(name: NodeJS.Signals): void {
 
 /** What `signal(name)` yields. */
 export class SignalToken extends CustomToken<NodeJS.Signals> {
-  override readonly groupable = true as const;
+  /** A wait-like token: it may be one of a group's waits. */
+  override get group(): GroupRole {
+    return 'wait';
+  }
   constructor(readonly name: NodeJS.Signals) {
     super();
   }
