@@ -1,8 +1,8 @@
 import type { Clock } from './clock.js';
-import { Hub, isRoutine, yieldOnce, type Outcome, type Routine } from './hub.js';
+import { Hub, isRoutine, yieldOnce, type ErrorHandler, type Outcome, type Routine } from './hub.js';
 import type { DieselLogger } from './logger.js';
 import { Loop } from './loop.js';
-import type { Service } from './service.js';
+import { Service } from './service.js';
 import type { Token } from './tokens.js';
 
 export interface ApplicationOptions {
@@ -10,6 +10,25 @@ export interface ApplicationOptions {
   logger?: DieselLogger;
   /** Time source for `sleep` (default: the system clock; tests use `FakeClock`). */
   clock?: Clock;
+  /**
+   * Called with every error a routine did not catch — a connection handler's, a loop's, a
+   * datagram handler's — and where it came from (pyuv's `excepthook`). The default logs
+   * it: a `DieselError` at warn in one line, anything else at error with its stack. A peer
+   * leaving (`ConnectionClosed`) is not an error and does not come here.
+   * @example
+   * new Application({ onError: (error, where) => metrics.count(where.kind) });
+   */
+  onError?: ErrorHandler;
+}
+
+/** What `addService` takes: a TCP `Service` or a UDP `DatagramService`. */
+export interface Listener {
+  /** The bound address while listening, else null. */
+  readonly address: object | null;
+  /** @internal */
+  listen(hub: Hub): Promise<void>;
+  /** @internal */
+  close(): Promise<void>;
 }
 
 /**
@@ -23,7 +42,7 @@ export interface ApplicationOptions {
 export class Application {
   readonly hub: Hub;
   readonly #loops: Loop[] = [];
-  readonly #services: Service[] = [];
+  readonly #services: Listener[] = [];
   #running = false;
   #stopped: (() => void) | null = null;
   #halted: Promise<void> | null = null;
@@ -40,8 +59,9 @@ export class Application {
     return this.#running;
   }
 
+  /** The TCP services added (UDP ones are not listed here). */
   get services(): readonly Service[] {
-    return this.#services;
+    return this.#services.filter((service): service is Service => service instanceof Service);
   }
 
   /** Adds a loop; it starts with `run()`, or at once if the app is running. */
@@ -54,8 +74,8 @@ export class Application {
     return this;
   }
 
-  /** Adds a service; it listens with `run()`, or at once (errors logged) if the app is running. */
-  addService(service: Service): this {
+  /** Adds a service (TCP or UDP); it listens with `run()`, or at once (errors logged) if the app is running. */
+  addService(service: Listener): this {
     this.#services.push(service);
     if (this.#running) service.listen(this.hub).catch((error: unknown) => this.hub.logger.error(String(error)));
     return this;
@@ -70,6 +90,7 @@ export class Application {
     if (this.#running) throw new Error('Application.run(): already running');
     this.hub.reset();
     this.#running = true;
+    this.hub.logger.info('Starting diesel application');
     const stopped = new Promise<void>((resolve) => (this.#stopped = resolve));
     this.#halted = stopped;
     try {

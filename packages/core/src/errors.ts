@@ -69,6 +69,64 @@ export class Halted extends DieselError {
   }
 }
 
+/**
+ * `put` on a closed `Queue`; also what `get` throws once a closed queue is drained —
+ * the end-of-stream signal for its consumers.
+ */
+export class QueueClosed extends DieselError {
+  constructor(message = 'the queue is closed') {
+    super('DIESEL_ERR_QUEUE_CLOSED', message);
+  }
+}
+
+/** `release()` of a `Lock` or `Semaphore` by a routine that does not hold it. */
+export class LockNotHeld extends DieselError {
+  constructor(what: string) {
+    super('DIESEL_ERR_LOCK_NOT_HELD', `release() of a ${what} this routine does not hold`);
+  }
+}
+
+/** A routine tried to acquire a `Lock` it already holds (it would wait for itself forever). */
+export class LockAlreadyHeld extends DieselError {
+  constructor() {
+    super('DIESEL_ERR_LOCK_ALREADY_HELD', 'acquire() of a lock this routine already holds (a Lock is not re-entrant)');
+  }
+}
+
+/** `receive()` on (or `send()` to) a datagram socket that is closed. */
+export class SocketClosed extends DieselError {
+  constructor(message = 'the datagram socket is closed') {
+    super('DIESEL_ERR_SOCKET_CLOSED', message);
+  }
+}
+
+/**
+ * What a cancelled routine sees at its suspension point: `task.cancel()`, a parent that
+ * ended, a `timeout` that expired, the loser of a `race`. Let it propagate; `finally`
+ * blocks run (and may still yield to clean up).
+ */
+export class Cancelled extends DieselError {
+  constructor(message = 'the routine was cancelled') {
+    super('DIESEL_ERR_CANCELLED', message);
+  }
+}
+
+/** `timeout(seconds, op)` expired; the operation was cancelled. */
+export class Timeout extends DieselError {
+  readonly seconds: number;
+  constructor(seconds: number) {
+    super('DIESEL_ERR_TIMEOUT', `the operation did not finish within ${seconds} s`);
+    this.seconds = seconds;
+  }
+}
+
+/** Something that only exists inside a routine (a `Local`'s value) was used outside one. */
+export class OutsideRoutine extends DieselError {
+  constructor(what: string) {
+    super('DIESEL_ERR_OUTSIDE_ROUTINE', `${what} can only be used while a routine runs (inside a generator the hub drives)`);
+  }
+}
+
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);

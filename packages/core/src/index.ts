@@ -1,6 +1,7 @@
 // First: refuses to load a second copy of core before any of its state exists.
 export { DuplicateCoreError, loadedCore, type CoreInstance } from './core-instance.js';
-export { Application, run, type ApplicationOptions } from './application.js';
+export { Application, run, type ApplicationOptions, type Listener } from './application.js';
+export { DatagramService, type DatagramHandler, type DatagramServiceOptions } from './datagram-service.js';
 export { Client, call } from './client.js';
 export type { Clock } from './clock.js';
 export { systemClock } from './clock.js';
@@ -13,6 +14,7 @@ export {
   type RemoteAddress,
 } from './connection.js';
 export {
+  Cancelled,
   ConnectError,
   ConnectionClosed,
   DieselError,
@@ -20,8 +22,16 @@ export {
   InvalidGroup,
   InvalidYield,
   ListenError,
+  LockAlreadyHeld,
+  LockNotHeld,
+  OutsideRoutine,
+  QueueClosed,
   SentinelNotFound,
+  SocketClosed,
+  Timeout,
 } from './errors.js';
+export { Task, SpawnToken, all, race, spawn, timeout, type ResultOf, type Runnable } from './tokens/task.js';
+export { Local } from './tokens/local.js';
 export {
   registerConnectOption,
   registerServiceOption,
@@ -37,6 +47,8 @@ export {
   isDisconnect,
   isRoutine,
   type CallTarget,
+  type ErrorHandler,
+  type ErrorSite,
   type HubOptions,
   type Outcome,
   type Routine,
@@ -46,6 +58,7 @@ export {
 export { ConsoleLogger, dieselTimestamp, type DieselLogger } from './logger.js';
 export { Loop, type LoopOptions } from './loop.js';
 export { Service, type ConnectionHandler, type ServiceOptions } from './service.js';
+export { isToken, type GroupRole, type Operation, type Teardown } from './tokens/token.js';
 export {
   BytesToken,
   FireToken,
@@ -70,3 +83,18 @@ export {
   type TextEncodingName,
   type UntilOptions,
 } from './tokens.js';
+export {
+  DEFAULT_MAX_QUEUED_DATAGRAMS,
+  DatagramSocket,
+  ReceiveDatagramToken,
+  UdpSocketToken,
+  udpSocket,
+  type Datagram,
+  type DatagramOptions,
+} from './tokens/datagram.js';
+export { Event, EventWaitToken } from './tokens/event.js';
+export { Lock } from './tokens/lock.js';
+export { Queue, QueueGetToken, QueuePutToken, type QueueOptions } from './tokens/queue.js';
+export { Semaphore } from './tokens/semaphore.js';
+export { SignalToken, signal, signalWaiters } from './tokens/signal.js';
+export { AcquireToken, Permits } from './sync/permits.js';

@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import { Connection, type ConnectionLimits, type RemoteAddress } from './connection.js';
-import { DieselError, ListenError } from './errors.js';
+import { ListenError } from './errors.js';
 import { providerHint, serviceLayer } from './extensions.js';
 import { type Hub, type Outcome, type Routine, type Runner, describe, isDisconnect } from './hub.js';
 
@@ -19,9 +19,15 @@ export interface ServiceOptions extends ConnectionLimits {
   name?: string;
   /** Seconds a closed-by-us connection may wait for the peer's FIN before it is destroyed (default 30). */
   lingerTimeout?: number;
+  /**
+   * Most connections served at once (default: no limit). At the limit no new handler
+   * starts until a connection ends; clients past it wait, unread, and none is refused
+   * (eventlet's `serve` concurrency). Logged once at warn each time the limit is reached.
+   */
+  maxConnections?: number;
 }
 
-const CORE_OPTIONS = new Set(['port', 'host', 'backlog', 'name', 'lingerTimeout', 'untilLimit', 'inputHighWaterMark']);
+const CORE_OPTIONS = new Set(['port', 'host', 'backlog', 'name', 'lingerTimeout', 'untilLimit', 'inputHighWaterMark', 'maxConnections']);
 
 /**
  * A TCP listener: one routine per accepted connection, running `handler(remote)` with
@@ -35,11 +41,22 @@ export class Service {
   readonly #handler: (remote: RemoteAddress) => Routine;
   #server: net.Server | null = null;
   readonly #connections = new Set<Connection>();
+  /** Accepted sockets waiting, paused, for a slot under `maxConnections` (oldest first). */
+  readonly #waiting: net.Socket[] = [];
+  /** Each parked socket's 'leave the line' listener, removed when it is admitted. */
+  readonly #leaving = new Map<net.Socket, () => void>();
+  /** Handler routines running; with `maxConnections` set, never more than it. */
+  #active = 0;
+  /** Set when the limit is reached and logged, cleared when a slot frees: one warn line per episode. */
+  #atLimit = false;
 
   constructor(handler: ConnectionHandler, options: number | ServiceOptions) {
     const opts: ServiceOptions = typeof options === 'number' ? { port: options } : { ...options };
     if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) {
       throw new RangeError(`Service: port must be an integer from 0 to 65535, got ${String(opts.port)}`);
+    }
+    if (opts.maxConnections !== undefined && !(Number.isInteger(opts.maxConnections) && opts.maxConnections >= 1)) {
+      throw new RangeError(`Service: maxConnections must be a positive integer, got ${String(opts.maxConnections)}`);
     }
     let wrapped = handler;
     for (const [key, value] of Object.entries(opts)) {
@@ -72,10 +89,15 @@ export class Service {
     return this.#connections.size;
   }
 
+  /** Clients accepted by the kernel but waiting for a slot under `maxConnections`. */
+  get waitingCount(): number {
+    return this.#waiting.length;
+  }
+
   /** @internal Application calls this from run(). */
   async listen(hub: Hub): Promise<void> {
     const server = net.createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: false });
-    server.on('connection', (socket) => this.#accept(hub, socket));
+    server.on('connection', (socket) => this.#admit(hub, socket));
     const where = `${this.options.host ?? '*'}:${this.options.port}`;
     await new Promise<void>((resolve, reject) => {
       const onError = (error: Error): void => reject(new ListenError(where, error));
@@ -90,11 +112,67 @@ export class Service {
     hub.logger.info(`${this.name} listening on ${this.address?.address ?? '?'}:${this.port}`);
   }
 
-  #accept(hub: Hub, socket: net.Socket): void {
+  /**
+   * Node (libuv) accepts every connection the kernel completes, and offers no way to
+   * leave them in the listen backlog; so at `maxConnections` a new socket is paused at
+   * once and parked here instead. It reads nothing (its bytes wait in the kernel, flow
+   * control pushes back on the client) and no routine runs for it until a slot frees —
+   * to the client that is the same as waiting in the backlog. None is refused.
+   */
+  #admit(hub: Hub, socket: net.Socket): void {
     if (hub.halting) {
       socket.destroy();
       return;
     }
+    const max = this.options.maxConnections;
+    if (max === undefined || this.#active < max) {
+      this.#accept(hub, socket);
+      return;
+    }
+    socket.pause();
+    this.#waiting.push(socket);
+    // A client that gives up while waiting leaves the line (and must not crash us). Its
+    // FIN shows as 'end' even while paused, once nothing it sent is left unread.
+    const leave = (): void => {
+      const at = this.#waiting.indexOf(socket);
+      if (at !== -1) this.#waiting.splice(at, 1);
+      this.#leaving.delete(socket);
+      socket.destroy();
+    };
+    this.#leaving.set(socket, leave);
+    socket.once('end', leave);
+    socket.once('close', leave);
+    socket.on('error', leave);
+    if (!this.#atLimit) {
+      this.#atLimit = true;
+      hub.logger.warn(`${this.name}: maxConnections (${max}) reached; new clients wait until a connection ends`);
+    }
+  }
+
+  /** A handler ended: hand its slot to the longest-waiting client. */
+  #slotFreed(hub: Hub): void {
+    this.#active--;
+    const max = this.options.maxConnections;
+    if (max === undefined) return;
+    while (this.#active < max && this.#waiting.length > 0 && !hub.halting) {
+      const socket = this.#waiting.shift()!;
+      const leave = this.#leaving.get(socket);
+      this.#leaving.delete(socket);
+      if (leave !== undefined) {
+        socket.off('end', leave);
+        socket.off('close', leave);
+        socket.off('error', leave);
+      }
+      if (socket.destroyed || socket.readableEnded) continue;
+      this.#accept(hub, socket);
+      // Paused when parked; Connection listens for 'data' but does not resume a paused
+      // stream, and resuming after it is attached loses nothing (flow starts next tick).
+      socket.resume();
+    }
+    if (this.#waiting.length === 0) this.#atLimit = false;
+  }
+
+  #accept(hub: Hub, socket: net.Socket): void {
     const remote: RemoteAddress = {
       host: socket.remoteAddress ?? 'unknown',
       port: socket.remotePort ?? 0,
@@ -110,6 +188,7 @@ export class Service {
       connection.destroy();
       return;
     }
+    this.#active++;
     hub.spawn(routine, { connection, name: this.name, onExit: this.#exited });
   }
 
@@ -117,18 +196,16 @@ export class Service {
   readonly #exited = (outcome: Outcome, runner: Runner): void => {
     const connection = runner.home!;
     const { host, port } = connection.remote;
-    const logger = runner.hub.logger;
+    const hub = runner.hub;
     if (outcome.ok) {
       connection.end((this.options.lingerTimeout ?? 30) * 1000);
-      return;
+    } else {
+      const error = outcome.error;
+      if (isDisconnect(error)) hub.logger.debug(`${this.name}: ${host}:${port} disconnected`);
+      else hub.reportError(error, { kind: 'handler', name: this.name, remote: { host, port } });
+      connection.destroy();
     }
-    const error = outcome.error;
-    if (isDisconnect(error)) logger.debug(`${this.name}: ${host}:${port} disconnected`);
-    // A DieselError is a peer's fault reported clearly (a bad request, a failed handshake,
-    // an oversized line): one line, no stack. Anything else is a bug in a handler.
-    else if (error instanceof DieselError) logger.warn(`${this.name}: ${host}:${port}: ${error.code}: ${error.message}`);
-    else logger.error(`${this.name}: handler for ${host}:${port} failed: ${describe(error)}`);
-    connection.destroy();
+    this.#slotFreed(hub);
   };
 
   /** @internal Stops accepting and destroys every open connection. */
@@ -137,6 +214,9 @@ export class Service {
     this.#server = null;
     for (const connection of this.#connections) connection.destroy();
     this.#connections.clear();
+    for (const socket of this.#waiting.splice(0)) socket.destroy();
+    this.#leaving.clear();
+    this.#atLimit = false;
     if (server === null) return;
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }

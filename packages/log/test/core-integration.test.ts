@@ -48,7 +48,7 @@ describe("core's messages go through the Logger", () => {
   it('at LOGLVL_INFO: the service listening line', async () => {
     const out = new MemoryOutput();
     const { port } = await startApp(new Logger({ verbosity: LOGLVL_INFO, outputs: out }));
-    expectLines(out.text, [`[TS] {info} echo listening on 127.0.0.1:${port}`]);
+    expectLines(out.text, ['[TS] {info} Starting diesel application', `[TS] {info} echo listening on 127.0.0.1:${port}`]);
   });
 
   it('at the default LOGLVL_WARN: quiet until something fails', async () => {
@@ -81,7 +81,7 @@ describe("core's messages go through the Logger", () => {
     await closed;
     // The disconnect line is written when the server side notices; wait for it.
     await out.waitFor('disconnected');
-    expectLines(out.text, [`[TS] {diesel:info} echo listening on 127.0.0.1:${port}`, `[TS] {diesel:debug} echo: 127.0.0.1:<n> disconnected`]);
+    expectLines(out.text, ['[TS] {diesel:info} Starting diesel application', `[TS] {diesel:info} echo listening on 127.0.0.1:${port}`, `[TS] {diesel:debug} echo: 127.0.0.1:<n> disconnected`]);
   });
 
   it('a failing loop is logged', async () => {
@@ -101,7 +101,7 @@ describe("core's messages go through the Logger", () => {
   it('routed to pino: core messages become pino records', async () => {
     const records: Record<string, unknown>[] = [];
     let arrived = (): void => {};
-    const twoRecords = new Promise<void>((resolve) => (arrived = () => records.length >= 2 && resolve()));
+    const threeRecords = new Promise<void>((resolve) => (arrived = () => records.length >= 3 && resolve()));
     const stream = new Writable({
       write(chunk: Buffer, _encoding, callback) {
         for (const line of chunk.toString().split('\n')) if (line !== '') records.push(JSON.parse(line) as Record<string, unknown>);
@@ -111,9 +111,10 @@ describe("core's messages go through the Logger", () => {
     });
     const { port } = await startApp(new Logger({ verbosity: LOGLVL_INFO, outputs: toPino(pino(stream)) }).getSublogger('core'));
     await crashOne(port);
-    await twoRecords;
-    expect(records[0]).toMatchObject({ level: 30, name: 'core', msg: `echo listening on 127.0.0.1:${port}` });
-    expect(records[1]).toMatchObject({ level: 50, name: 'core' });
-    expect(String(records[1]!.msg)).toMatch(/^echo: handler for 127\.0\.0\.1:\d+ failed: Error: boom\n\s+at /);
+    await threeRecords;
+    expect(records[0]).toMatchObject({ level: 30, name: 'core', msg: 'Starting diesel application' });
+    expect(records[1]).toMatchObject({ level: 30, name: 'core', msg: `echo listening on 127.0.0.1:${port}` });
+    expect(records[2]).toMatchObject({ level: 50, name: 'core' });
+    expect(String(records[2]!.msg)).toMatch(/^echo: handler for 127\.0\.0\.1:\d+ failed: Error: boom\n\s+at /);
   });
 });

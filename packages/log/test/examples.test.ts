@@ -102,11 +102,12 @@ describe('examples, output compared line by line', () => {
     const stack = lines.filter((line) => /^\s+at /.test(line));
     expect(stack.length).toBeGreaterThan(0);
     expectLines(lines.filter((line) => !stack.includes(line)).join('\n'), [
+      '[TS] {info} Starting diesel application',
       `[TS] {info} commands listening on 127.0.0.1:${port}`,
       `[TS] {commands:info} 127.0.0.1:${firstPort} says hello`,
       `[TS] {error} commands: handler for 127.0.0.1:${firstPort} failed: Error: boom`,
       `[TS] {commands:info} 127.0.0.1:${secondPort} says again`,
     ]);
-    expect(lines[3]).toMatch(/^\s+at /); // the stack follows the error line directly
+    expect(lines[4]).toMatch(/^\s+at /); // the stack follows the error line directly
   });
 });

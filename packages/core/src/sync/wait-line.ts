@@ -1,0 +1,113 @@
+import type { TokenContext } from '../hub.js';
+
+const WAITING = 0;
+const GRANTED = 1;
+const DONE = 2;
+
+/**
+ * One suspended routine in a FIFO line (a queue's getters, a lock's acquirers). It is
+ * granted its value at once — so the order is fair and nobody can barge in between —
+ * but resumed on a microtask, so the routine that granted it keeps running until it
+ * suspends (the order `fire` wakes waiters in) and no generator is ever re-entered.
+ */
+export class Waiter<T> {
+  /** @internal */ prev: Waiter<T> | null = null;
+  /** @internal */ next: Waiter<T> | null = null;
+  /** @internal */ state = WAITING;
+  /** @internal */ value: T | undefined = undefined;
+  /** What a waiter carries in (a putter's item); unused by most lines. */
+  readonly item: unknown;
+  readonly #context: TokenContext<T>;
+  readonly #line: WaitLine<T>;
+
+  constructor(line: WaitLine<T>, context: TokenContext<T>, item: unknown) {
+    this.#line = line;
+    this.#context = context;
+    this.item = item;
+  }
+
+  /** Gives the waiter `value` now and resumes it on a microtask; it left the line. */
+  grant(value: T): void {
+    if (this.state !== WAITING) return;
+    this.#line.remove(this);
+    this.state = GRANTED;
+    this.value = value;
+    queueMicrotask(() => {
+      if (this.state !== GRANTED) return;
+      // DONE first: resolving resumes the routine, which then calls our cancel.
+      this.state = DONE;
+      this.#context.resolve(value);
+    });
+  }
+
+  /** Throws `error` into the waiter (on a microtask, like `grant`); it left the line. */
+  fail(error: unknown): void {
+    if (this.state !== WAITING) return;
+    this.#line.remove(this);
+    this.state = DONE;
+    queueMicrotask(() => this.#context.reject(error));
+  }
+
+  /**
+   * The token's cancel: called when the routine stops waiting for any reason (a group
+   * member won, it was cancelled, the app halted — and also after it was resumed
+   * normally). A waiter still in line just leaves it. One that was granted a value it
+   * never saw hands it back through `giveBack`, so nothing granted is lost.
+   */
+  cancel(giveBack?: (value: T) => void): void {
+    if (this.state === WAITING) {
+      this.#line.remove(this);
+      this.state = DONE;
+    } else if (this.state === GRANTED) {
+      this.state = DONE;
+      giveBack?.(this.value as T);
+    }
+  }
+}
+
+/** A FIFO of waiters with O(1) removal from anywhere (cancelled waiters leave from the middle). */
+export class WaitLine<T> {
+  #head: Waiter<T> | null = null;
+  #tail: Waiter<T> | null = null;
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Joins the line at the back. */
+  push(context: TokenContext<T>, item?: unknown): Waiter<T> {
+    const waiter = new Waiter(this, context, item);
+    waiter.prev = this.#tail;
+    if (this.#tail === null) this.#head = waiter;
+    else this.#tail.next = waiter;
+    this.#tail = waiter;
+    this.#size++;
+    return waiter;
+  }
+
+  /** The longest-waiting waiter, still in line, or null. */
+  peek(): Waiter<T> | null {
+    return this.#head;
+  }
+
+  /** @internal */
+  remove(waiter: Waiter<T>): void {
+    if (waiter.prev === null) {
+      if (this.#head !== waiter) return;
+      this.#head = waiter.next;
+    } else {
+      waiter.prev.next = waiter.next;
+    }
+    if (waiter.next === null) this.#tail = waiter.prev;
+    else waiter.next.prev = waiter.prev;
+    waiter.prev = null;
+    waiter.next = null;
+    this.#size--;
+  }
+
+  /** Throws `error` into every waiter (a queue closed, a socket closed). */
+  failAll(error: unknown): void {
+    for (let waiter = this.#head; waiter !== null; waiter = this.#head) waiter.fail(error);
+  }
+}

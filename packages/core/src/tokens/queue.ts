@@ -1,0 +1,208 @@
+import { QueueClosed } from '../errors.js';
+import { CustomToken, type TokenContext } from '../hub.js';
+import { WaitLine } from '../sync/wait-line.js';
+import type { GroupRole } from './token.js';
+
+export interface QueueOptions {
+  /** Most items held; `put` suspends while the queue is full (default: unbounded). */
+  maxSize?: number;
+}
+
+/**
+ * A FIFO between routines (eventlet's `Queue`, trio's memory channel) with backpressure:
+ * `put` suspends while the queue is full, `get` while it is empty. Waiters on either side
+ * are served in arrival order; one that stops waiting (a group's other member won, it was
+ * cancelled, the app halted) leaves nothing behind — an item handed to a getter that
+ * never resumed goes back to the front.
+ *
+ * The end signal: after `close()`, `put` throws `QueueClosed`; getters first drain what
+ * is left, then `get` throws `QueueClosed` (`DIESEL_ERR_QUEUE_CLOSED`) — to them, and to
+ * every getter already waiting on an empty queue. A consumer loop ends with a `catch`.
+ * @example
+ * const jobs = new Queue<string>({ maxSize: 64 });
+ * function* producer() { for (const url of urls) yield* jobs.put(url); jobs.close(); }
+ * function* consumer() {
+ *   try {
+ *     for (;;) yield* fetchOne(yield* jobs.get());
+ *   } catch (error) {
+ *     if (!(error instanceof QueueClosed)) throw error;
+ *   }
+ * }
+ */
+export class Queue<T> {
+  readonly maxSize: number;
+  // A ring would save the occasional compaction; an array with a moving head is simpler
+  // and as fast at these sizes.
+  #items: T[] = [];
+  #head = 0;
+  readonly #getters = new WaitLine<T>();
+  readonly #putters = new WaitLine<undefined>();
+  readonly #get: QueueGetToken<T>;
+  #closed = false;
+
+  constructor(options: QueueOptions = {}) {
+    const maxSize = options.maxSize ?? Infinity;
+    if (maxSize !== Infinity && !(Number.isInteger(maxSize) && maxSize >= 1)) throw new RangeError(`Queue: maxSize must be a positive integer, got ${String(maxSize)}`);
+    this.maxSize = maxSize;
+    this.#get = new QueueGetToken(this);
+  }
+
+  /** Items in the queue now. */
+  get size(): number {
+    return this.#items.length - this.#head;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Routines suspended in `get`. */
+  get waitingGetters(): number {
+    return this.#getters.size;
+  }
+
+  /** Routines suspended in `put`. */
+  get waitingPutters(): number {
+    return this.#putters.size;
+  }
+
+  /**
+   * Suspends: only while the queue is full (or earlier putters still wait). Throws
+   * `QueueClosed` if the queue is closed, or is closed while this waits (the item is not
+   * added then).
+   * @example
+   * yield* queue.put(job);
+   */
+  put(item: T): QueuePutToken<T> {
+    return new QueuePutToken(this, item);
+  }
+
+  /**
+   * Suspends: only while the queue is empty. Groupable:
+   * `first(untilEol(), queue.get(), sleep(30))`. Throws `QueueClosed` once the queue is
+   * closed and drained.
+   * @example
+   * const job = yield* queue.get();
+   */
+  get(): QueueGetToken<T> {
+    return this.#get;
+  }
+
+  /**
+   * Suspends: no. Adds `item` if there is room now; returns whether it did. Throws
+   * `QueueClosed` on a closed queue.
+   * @example
+   * if (!queue.tryPut(line)) dropped++;
+   */
+  tryPut(item: T): boolean {
+    if (this.#closed) throw new QueueClosed();
+    const getter = this.#getters.peek();
+    if (getter !== null) {
+      getter.grant(item);
+      return true;
+    }
+    if (this.size >= this.maxSize || this.#putters.size > 0) return false;
+    this.#items.push(item);
+    return true;
+  }
+
+  /**
+   * Suspends: no. Takes the oldest item, or returns `undefined` if there is none (check
+   * `size` first if your items may themselves be `undefined`).
+   * @example
+   * const next = queue.tryGet();
+   */
+  tryGet(): T | undefined {
+    if (this.size === 0) return undefined;
+    return this.#take();
+  }
+
+  /**
+   * Suspends: no. Closes the queue: waiting putters get `QueueClosed` (their items are
+   * not added), and so do waiting getters — there is nothing left for them. Items
+   * already queued can still be taken. Idempotent.
+   * @example
+   * queue.close();
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#putters.failAll(new QueueClosed());
+    // Getters wait only on an empty queue, so every one of them has seen the end.
+    this.#getters.failAll(new QueueClosed());
+  }
+
+  #take(): T {
+    const item = this.#items[this.#head]!;
+    this.#items[this.#head++] = undefined as T;
+    if (this.#head === this.#items.length) {
+      this.#items.length = 0;
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    // A slot freed: the longest-waiting putter's item goes in.
+    const putter = this.#putters.peek();
+    if (putter !== null) {
+      this.#items.push(putter.item as T);
+      putter.grant(undefined);
+    }
+    return item;
+  }
+
+  /** An item granted to a getter that stopped waiting: to the next getter, or the front. */
+  readonly #giveBack = (item: T): void => {
+    const getter = this.#getters.peek();
+    if (getter !== null) getter.grant(item);
+    else if (this.#head > 0) this.#items[--this.#head] = item;
+    else this.#items.unshift(item);
+  };
+
+  /** @internal QueueGetToken */
+  startGet(context: TokenContext<T>): void | (() => void) {
+    if (this.size > 0) return context.resolve(this.#take());
+    if (this.#closed) return context.reject(new QueueClosed('the queue is closed and drained'));
+    const waiter = this.#getters.push(context);
+    return () => waiter.cancel(this.#giveBack);
+  }
+
+  /** @internal QueuePutToken */
+  startPut(context: TokenContext<undefined>, item: T): void | (() => void) {
+    if (this.tryPut(item)) return context.resolve(undefined);
+    const waiter = this.#putters.push(context, item);
+    // A putter granted a slot already has its item in the queue: the put happened, even
+    // if the routine is cancelled before it resumes, so there is nothing to give back.
+    return () => waiter.cancel();
+  }
+}
+
+/** What `queue.get()` yields. One per queue: it holds no state while waited on. */
+export class QueueGetToken<T> extends CustomToken<T> {
+  /** A wait-like token: it may be one of a group's waits. */
+  override get group(): GroupRole {
+    return 'wait';
+  }
+  readonly #queue: Queue<T>;
+  constructor(queue: Queue<T>) {
+    super();
+    this.#queue = queue;
+  }
+  start(context: TokenContext<T>): void | (() => void) {
+    return this.#queue.startGet(context);
+  }
+}
+
+/** What `queue.put(item)` yields. */
+export class QueuePutToken<T> extends CustomToken<undefined> {
+  readonly #queue: Queue<T>;
+  readonly #item: T;
+  constructor(queue: Queue<T>, item: T) {
+    super();
+    this.#queue = queue;
+    this.#item = item;
+  }
+  start(context: TokenContext<undefined>): void | (() => void) {
+    return this.#queue.startPut(context, this.#item);
+  }
+}

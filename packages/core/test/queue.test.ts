@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+import { Application, Hub, Loop, Queue, QueueClosed, first, run, sleep, untilEol, wait, type Routine } from '../src/index.js';
+import { FakeClock, MemoryLogger } from '../src/testing/index.js';
+import { dial, line, serve, until as poll } from './helpers.js';
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('Queue', () => {
+  it('put suspends while full (backpressure), get while empty; items come out in order', async () => {
+    const hub = new Hub();
+    const queue = new Queue<number>({ maxSize: 2 });
+    const log: string[] = [];
+    const producer = run(
+      (function* (): Routine<void> {
+        for (let i = 1; i <= 5; i++) {
+          yield* queue.put(i);
+          log.push(`put ${i}`);
+        }
+      })(),
+      { hub },
+    );
+    await tick();
+    // Two fit; the third put is suspended.
+    expect(log).toEqual(['put 1', 'put 2']);
+    expect(queue.size).toBe(2);
+    expect(queue.waitingPutters).toBe(1);
+    const got = await run(
+      (function* (): Routine<number[]> {
+        const items: number[] = [];
+        for (let i = 0; i < 5; i++) items.push(yield* queue.get());
+        return items;
+      })(),
+      { hub },
+    );
+    await producer;
+    expect(got).toEqual([1, 2, 3, 4, 5]);
+    expect(queue.size).toBe(0);
+  });
+
+  it('getters are served first come, first served', async () => {
+    const hub = new Hub();
+    const queue = new Queue<string>();
+    const order: string[] = [];
+    const getters = ['a', 'b', 'c'].map((name) =>
+      run(
+        (function* (): Routine<void> {
+          order.push(`${name} got ${yield* queue.get()}`);
+        })(),
+        { hub },
+      ),
+    );
+    expect(queue.waitingGetters).toBe(3);
+    for (const item of ['1', '2', '3']) expect(queue.tryPut(item)).toBe(true);
+    await Promise.all(getters);
+    expect(order).toEqual(['a got 1', 'b got 2', 'c got 3']);
+  });
+
+  it('tryPut / tryGet never suspend', () => {
+    const queue = new Queue<number>({ maxSize: 1 });
+    expect(queue.tryGet()).toBeUndefined();
+    expect(queue.tryPut(1)).toBe(true);
+    expect(queue.tryPut(2)).toBe(false);
+    expect(queue.tryGet()).toBe(1);
+    expect(queue.tryGet()).toBeUndefined();
+  });
+
+  it('close(): put throws DIESEL_ERR_QUEUE_CLOSED; getters drain, then get QueueClosed; waiting putters and getters are woken with it', async () => {
+    const hub = new Hub();
+    const full = new Queue<number>({ maxSize: 1 });
+    full.tryPut(1);
+    const blockedPut = run(full.put(2), { hub });
+    await tick();
+    full.close();
+    await expect(blockedPut).rejects.toMatchObject({ code: 'DIESEL_ERR_QUEUE_CLOSED' });
+    expect(() => full.tryPut(3)).toThrow(QueueClosed);
+    await expect(run(full.put(3), { hub })).rejects.toBeInstanceOf(QueueClosed);
+    expect(await run(full.get(), { hub })).toBe(1); // drained first: nothing lost
+    await expect(run(full.get(), { hub })).rejects.toMatchObject({ code: 'DIESEL_ERR_QUEUE_CLOSED' });
+
+    const empty = new Queue<number>();
+    const waitingGet = run(empty.get(), { hub });
+    empty.close();
+    await expect(waitingGet).rejects.toBeInstanceOf(QueueClosed);
+  });
+
+  it('a consumer loop ends cleanly on the end signal', async () => {
+    const hub = new Hub();
+    const queue = new Queue<string>({ maxSize: 4 });
+    const consumer = run(
+      (function* (): Routine<string[]> {
+        const seen: string[] = [];
+        try {
+          for (;;) seen.push(yield* queue.get());
+        } catch (error) {
+          if (!(error instanceof QueueClosed)) throw error;
+        }
+        return seen;
+      })(),
+      { hub },
+    );
+    await run(
+      (function* (): Routine<void> {
+        for (const word of ['a', 'b', 'c', 'd', 'e', 'f']) yield* queue.put(word);
+        queue.close();
+      })(),
+      { hub },
+    );
+    expect(await consumer).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+  });
+
+  it('get() in a group with a sleep: the loser leaves nothing behind', async () => {
+    const clock = new FakeClock();
+    const hub = new Hub({ clock });
+    const queue = new Queue<string>();
+    const first1 = run(first(queue.get(), sleep(5)), { hub });
+    expect(queue.waitingGetters).toBe(1);
+    await clock.advance(5);
+    expect(await first1).toEqual([undefined, true]);
+    expect(queue.waitingGetters).toBe(0); // the losing get left the line
+    queue.tryPut('kept');
+    expect(queue.size).toBe(1); // nobody stale took it
+    expect(await run(first(queue.get(), sleep(5)), { hub })).toEqual(['kept', undefined]);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('an item handed to a getter that is stopped before it resumes goes back to the queue', async () => {
+    const hub = new Hub();
+    const queue = new Queue<string>();
+    const getter = run(first(queue.get(), wait('never')), { hub });
+    queue.tryPut('x'); // granted to the waiting getter, which resumes on a microtask...
+    hub.halt(); // ...but is killed first
+    await expect(getter).rejects.toMatchObject({ code: 'DIESEL_ERR_HALTED' });
+    expect(queue.size).toBe(1);
+    expect(queue.tryGet()).toBe('x');
+  });
+
+  it('a halted app leaves no waiter behind', async () => {
+    const logger = new MemoryLogger();
+    const app = new Application({ logger });
+    const queue = new Queue<number>({ maxSize: 1 });
+    queue.tryPut(0);
+    app.addLoop(new Loop(function* getter(): Routine<void> {
+      for (;;) {
+        yield* queue.get();
+        yield* queue.get();
+      }
+    }));
+    app.addLoop(new Loop(function* putter(): Routine<void> {
+      // sleep(0) between puts: a producer and consumer handing items back and forth
+      // without ever sleeping would run on microtasks alone and starve I/O (as two
+      // async functions would).
+      for (let i = 1; ; i++) {
+        yield* queue.put(i);
+        yield* sleep(0);
+      }
+    }));
+    await app.start();
+    await tick();
+    app.halt();
+    await app.halted();
+    expect(queue.waitingGetters + queue.waitingPutters).toBe(0);
+  });
+
+  it('first(untilEol(), queue.get(), sleep(30)) on a real connection: a line or a queued message, whichever comes first', async () => {
+    const outbox = new Queue<string>({ maxSize: 16 });
+    const { app, port } = await serve(function* chatty(): Routine<void> {
+      for (;;) {
+        const [line, message, idle] = yield* first(untilEol(), outbox.get(), sleep(30));
+        if (line !== undefined) yield `you said: ${line}`;
+        else if (message !== undefined) yield `message: ${message}\n`;
+        else if (idle) return;
+      }
+    });
+    try {
+      const client = await dial(port);
+      client.write('hello\n');
+      expect(await line(client, '\n')).toBe('you said: hello\n');
+      await poll(() => outbox.waitingGetters === 1, 'the handler to wait');
+      outbox.tryPut('from another routine');
+      expect(await line(client, '\n')).toBe('message: from another routine\n');
+      client.write('again\n');
+      expect(await line(client, '\n')).toBe('you said: again\n');
+      await poll(() => outbox.waitingGetters === 1, 'the handler to wait again');
+      client.destroy();
+      await poll(() => outbox.waitingGetters === 0, 'the closed connection to leave the queue');
+    } finally {
+      app.halt();
+    }
+  });
+
+  it('rejects a bad maxSize', () => {
+    expect(() => new Queue({ maxSize: 0 })).toThrow(RangeError);
+    expect(() => new Queue({ maxSize: 1.5 })).toThrow(RangeError);
+  });
+});
