@@ -30,6 +30,7 @@ export {
 } from './errors.js';
 export { Task, SpawnToken, all, race, spawn, timeout, type ResultOf, type Runnable } from './tokens/task.js';
 export { Local } from './tokens/local.js';
+export type { LoopLike, NestedRoutine, Yieldable } from './yieldable.js';
 export {
   registerConnectOption,
   registerServiceOption,

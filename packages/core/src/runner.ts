@@ -8,12 +8,14 @@ import { Producing } from './tokens/producer.js';
 import { Awaiting } from './tokens/promise.js';
 import { type Operation, type Teardown, type TokenContext, isToken, tearDown } from './tokens/token.js';
 import { Draining } from './tokens/write.js';
+import type { Yieldable } from './yieldable.js';
 
 /**
  * A routine: a generator the hub drives. It yields tokens, strings/bytes to write,
- * nested routines, promises, producers or new `Loop`s, and gets their results back.
+ * nested routines, promises, producers or new `Loop`s (a `Yieldable`), and gets their
+ * results back. A generator yielding anything else is not a `Routine`.
  */
-export type Routine<R = unknown> = Generator<unknown, R, unknown>;
+export type Routine<R = unknown> = Generator<Yieldable, R, unknown>;
 
 /** How a finished routine ended. */
 export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown; halted: boolean };

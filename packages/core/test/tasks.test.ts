@@ -32,7 +32,7 @@ function* child(value: number, seconds: number, log?: string[]) {
   }
 }
 
-function* failing(message: string, seconds: number): Generator<unknown, never, unknown> {
+function* failing(message: string, seconds: number): Routine<never> {
   yield* sleep(seconds);
   throw new Error(message);
 }
@@ -119,7 +119,7 @@ describe('spawn, join, cancel', () => {
 
   it('a child that fails at once (before the parent could join) is delivered at the next suspension, once', async () => {
     const hub = new Hub();
-    function* boom(): Generator<unknown, never, unknown> {
+    function* boom(): Routine<never> {
       throw new Error('at once');
     }
     const result = await run(

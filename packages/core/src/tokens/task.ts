@@ -1,12 +1,13 @@
 import { Cancelled, DieselError, InvalidYield, Timeout } from '../errors.js';
 import { isRoutine, type Outcome, type Routine, type Runner } from '../runner.js';
+import type { Yieldable } from '../yieldable.js';
 import { type Teardown, type TokenContext, Token, TokenKind } from './token.js';
 
 /** Something a task, `timeout`, `all` or `race` can run: a routine (generator object) or a token. */
 export type Runnable<T = unknown> = Routine<T> | Token<T>;
 
 /** The result a runnable gives: a routine's return value, a token's result. */
-export type ResultOf<O> = O extends Token<infer T> ? T : O extends Generator<unknown, infer R, unknown> ? R : never;
+export type ResultOf<O> = O extends Token<infer T> ? T : O extends Generator<Yieldable, infer R, unknown> ? R : never;
 
 function routineOf(op: unknown, what: string): Routine {
   if (isRoutine(op)) return op;
@@ -15,7 +16,7 @@ function routineOf(op: unknown, what: string): Routine {
 }
 
 function* once(op: unknown): Routine {
-  return yield op;
+  return yield op as Yieldable;
 }
 
 /** Starts `routine` as a child of the routine that yielded the token, on the same connection. */
@@ -190,7 +191,7 @@ export class SpawnToken<T> extends Token<Task<T>> {
  * const task = yield* spawn(fetchQuote, symbol);
  * const quote = yield* task.join();
  */
-export function spawn<A extends unknown[], T>(fn: (...args: A) => Generator<unknown, T, unknown>, ...args: A): SpawnToken<T> {
+export function spawn<A extends unknown[], T>(fn: (...args: A) => Generator<Yieldable, T, unknown>, ...args: A): SpawnToken<T> {
   if (typeof fn !== 'function') throw new TypeError('spawn(fn, ...args): fn must be a generator function');
   return new SpawnToken<T>(fn as (...args: never[]) => unknown, args);
 }
@@ -203,11 +204,11 @@ export function spawn<A extends unknown[], T>(fn: (...args: A) => Generator<unkn
  * @example
  * const reply = yield* timeout(5, client.echo('hi'));
  */
-export function* timeout<O extends Runnable>(seconds: number, op: O): Generator<unknown, ResultOf<O>, unknown> {
+export function* timeout<O extends Runnable>(seconds: number, op: O): Generator<Yieldable, ResultOf<O>, unknown> {
   if (typeof seconds !== 'number' || !(seconds >= 0)) throw new RangeError(`timeout(): seconds must be a non-negative number, got ${seconds}`);
   const deadline = (yield new DeadlineToken(seconds)) as Deadline;
   try {
-    return (yield op) as ResultOf<O>;
+    return (yield op as Yieldable) as ResultOf<O>;
   } catch (error) {
     if (error === deadline.signal) throw new Timeout(seconds);
     throw error;
