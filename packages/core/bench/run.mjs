@@ -1,5 +1,5 @@
-// `pnpm bench` (after `pnpm build`): core's four benchmarks, each racing diesel against
-// raw node:net / raw timers in the same run, then a table of the ratios. Writes the
+// `pnpm bench` (after `pnpm build`): core's benchmarks, each racing diesel against
+// raw node:net / raw timers / async-await peers in the same run, then a table of the ratios. Writes the
 // results to ../bench-results/core.json as well. About a minute on two shared cores.
 //
 //   node bench/run.mjs            all four
@@ -25,28 +25,28 @@ const results = { node: process.version, cpus: os.cpus().length, cpuModel: os.cp
 const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 if (wanted(1)) {
-  console.error('1/4 echo round trips on one connection...');
+  console.error('1/6 echo round trips on one connection...');
   const r = await runChild('echo-roundtrip.mjs', ['7']);
   results.roundTrips = r;
   rows.push(['1. 5000 echo round trips, one connection', 'round trips/s', fmt(r.raw.rate), fmt(r.diesel.rate), r.diesel.rate / r.raw.rate, '>= 0.95', true]);
   rows.push(['   (CPU per round trip, both ends)', 'µs', fmt(r.raw.cpuMicros, 1), fmt(r.diesel.cpuMicros, 1), r.raw.cpuMicros / r.diesel.cpuMicros, '(inverse)', null]);
 }
 if (wanted(2)) {
-  console.error('2/4 100 connections pipelining echo lines...');
+  console.error('2/6 100 connections pipelining echo lines...');
   const r = await runChild('echo-pipeline.mjs', ['2', '3']);
   results.pipelining = r;
   rows.push(['2. 100 connections pipelining echo lines', 'lines/s', fmt(r.raw.rate), fmt(r.diesel.rate), r.diesel.rate / r.raw.rate, '>= 0.9', true]);
   rows.push(['   (server CPU per line)', 'µs', fmt(r.raw.cpuMicros, 1), fmt(r.diesel.cpuMicros, 1), r.raw.cpuMicros / r.diesel.cpuMicros, '(inverse)', null]);
 }
 if (wanted(3)) {
-  console.error('3/4 10,000 idle connections...');
+  console.error('3/6 10,000 idle connections...');
   const r = await runChild('idle-connections.mjs', ['10000']);
   results.idle = r;
   rows.push(['3. 10,000 idle connections: server RSS', 'bytes/conn', fmt(r.raw.rssPerConnection), fmt(r.diesel.rssPerConnection), r.diesel.rssPerConnection / r.raw.rssPerConnection, '<= 1.25', false]);
   rows.push(['   server V8 heap', 'bytes/conn', fmt(r.raw.heapPerConnection), fmt(r.diesel.heapPerConnection), r.diesel.heapPerConnection / r.raw.heapPerConnection, '', null]);
 }
 if (wanted(4)) {
-  console.error('4/4 10,000 loops sleeping and waking...');
+  console.error('4/6 10,000 loops sleeping and waking...');
   const sleepers = {};
   for (const kind of ['timeout', 'promise', 'diesel']) sleepers[kind] = await runChild('sleep-loops.mjs', [kind, '10000', '1', '3']);
   results.sleepers = sleepers;
@@ -57,6 +57,28 @@ if (wanted(4)) {
   rows.push(['   timer cost vs async/await', 'µs', fmt(promise.cpuMicrosPerWakeup, 2), fmt(diesel.cpuMicrosPerWakeup, 2), diesel.cpuMicrosPerWakeup / promise.cpuMicrosPerWakeup, '(cost ×)', null]);
 }
 
+if (wanted(5) || wanted(6)) {
+  console.error('5-6/6 Queue and Lock vs async/await peers (alternating rounds in one process)...');
+  const r = await runChild('queue-lock.mjs', ['7']);
+  results.sync = r;
+  // Median, then the spread (min–max over rounds) in brackets.
+  const spread = (s, key, digits = 0) => `${fmt(s[key], digits)} [${fmt(s[`${key}Min`], digits)}–${fmt(s[`${key}Max`], digits)}]`;
+  const cpuSpread = (s) => `${fmt(s.cpuNanos)} [${fmt(s.cpuMin)}–${fmt(s.cpuMax)}]`;
+  if (wanted(5)) {
+    const q = r.queue;
+    rows.push(['5. Queue({ maxSize: 64 }), 100 producers + 100 consumers (vs async + promise queue)', 'items/s', spread(q.peer, 'rate'), spread(q.diesel, 'rate'), q.diesel.rate / q.peer.rate, '>= 1.5', true]);
+    rows.push(['   CPU per item', 'ns', cpuSpread(q.peer), cpuSpread(q.diesel), q.diesel.cpuNanos / q.peer.cpuNanos, '(cost ×)', null]);
+  }
+  if (wanted(6)) {
+    const u = r.uncontended;
+    const c = r.contended;
+    rows.push(['6. Lock: uncontended hold() (vs async-mutex runExclusive)', 'ns CPU/op', cpuSpread(u.peer), cpuSpread(u.diesel), u.diesel.cpuNanos / u.peer.cpuNanos, '<= 1.0', false]);
+    rows.push(['   uncontended rate', 'holds/s', spread(u.peer, 'rate'), spread(u.diesel, 'rate'), u.diesel.rate / u.peer.rate, '', null]);
+    rows.push(['   100 routines contending', 'ns CPU/op', cpuSpread(c.peer), cpuSpread(c.diesel), c.diesel.cpuNanos / c.peer.cpuNanos, '<= 1.0', false]);
+    rows.push(['   contended rate', 'holds/s', spread(c.peer, 'rate'), spread(c.diesel, 'rate'), c.diesel.rate / c.peer.rate, '', null]);
+  }
+}
+
 // A goal is met when the ratio is on the right side of it: `>= x` or `<= x`.
 const verdict = (ratio, goal) => {
   const m = /^(>=|<=) ([\d.]+)$/.exec(goal);
@@ -64,7 +86,7 @@ const verdict = (ratio, goal) => {
   const ok = m[1] === '>=' ? ratio >= Number(m[2]) : ratio <= Number(m[2]);
   return ok ? 'met' : 'MISSED';
 };
-const table = [['benchmark', 'unit', 'raw node', 'diesel', 'diesel/raw', 'goal', '']].concat(
+const table = [['benchmark', 'unit', 'raw node / peer', 'diesel', 'diesel/peer', 'goal', '']].concat(
   rows.map(([name, unit, raw, diesel, ratio, goal]) => [name, unit, raw, diesel, `${ratio.toFixed(2)}×`, goal, verdict(ratio, goal)]),
 );
 const widths = table[0].map((_, i) => Math.max(...table.map((row) => String(row[i]).length)));

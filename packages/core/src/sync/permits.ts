@@ -3,7 +3,7 @@ import { CustomToken, type Routine, type Runner, type TokenContext } from '../hu
 import { currentRunner } from '../runner.js';
 import type { Token } from '../tokens.js';
 import { WaitLine } from './wait-line.js';
-import type { GroupRole } from '../tokens/token.js';
+import type { GroupRole, Teardown } from '../tokens/token.js';
 
 /** What a routine holds of one lock or semaphore, and the hook that frees it if the routine ends. */
 interface Holding {
@@ -20,7 +20,12 @@ interface Holding {
 export abstract class Permits {
   readonly size: number;
   #available: number;
-  readonly #line = new WaitLine<true>();
+  // Granted but never resumed (a group's other member won, or it was cancelled in
+  // between): the permit it was given goes on to the next waiter.
+  readonly #line = new WaitLine<true>((_granted, runner) => {
+    const holding = this.#holders.get(runner as Runner);
+    if (holding !== undefined) this.#drop(runner as Runner, holding, 1);
+  });
   readonly #holders = new Map<Runner, Holding>();
   readonly #acquire: AcquireToken;
   readonly #what: string;
@@ -129,7 +134,7 @@ export abstract class Permits {
   }
 
   /** @internal AcquireToken */
-  startAcquire(context: TokenContext<true>): void | (() => void) {
+  startAcquire(context: TokenContext<true>): void | Teardown {
     const runner = context.runner;
     this.checkAcquire(runner, this.#holders.get(runner)?.count ?? 0);
     if (this.#available > 0 && this.#line.size === 0) {
@@ -137,14 +142,7 @@ export abstract class Permits {
       this.#grantTo(runner);
       return context.resolve(true);
     }
-    const waiter = this.#line.push(context, runner);
-    // Granted but never resumed (a group's other member won, or it was cancelled in
-    // between): the permit it was given goes on to the next waiter.
-    return () =>
-      waiter.cancel(() => {
-        const holding = this.#holders.get(runner);
-        if (holding !== undefined) this.#drop(runner, holding, 1);
-      });
+    return this.#line.push(context, runner);
   }
 }
 
@@ -159,7 +157,7 @@ export class AcquireToken extends CustomToken<true> {
     super();
     this.#owner = owner;
   }
-  start(context: TokenContext<true>): void | (() => void) {
+  start(context: TokenContext<true>): void | Teardown {
     return this.#owner.startAcquire(context);
   }
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ListenError, SocketClosed } from '../errors.js';
 import { CustomToken, type Hub, type TokenContext } from '../hub.js';
 import { WaitLine } from '../sync/wait-line.js';
-import type { GroupRole } from './token.js';
+import type { GroupRole, Teardown } from './token.js';
 
 /** One received datagram. */
 export interface Datagram {
@@ -43,7 +43,7 @@ export class DatagramSocket {
   readonly #socket: dgram.Socket;
   readonly #queue: Datagram[] = [];
   #queueStart = 0;
-  readonly #line = new WaitLine<Datagram>();
+  readonly #line = new WaitLine<Datagram>((datagram) => this.#giveBack(datagram));
   readonly #receive: ReceiveDatagramToken;
   #dropped = 0;
   #sendErrors = 0;
@@ -201,12 +201,11 @@ export class DatagramSocket {
   };
 
   /** @internal ReceiveDatagramToken */
-  startReceive(context: TokenContext<Datagram>): void | (() => void) {
+  startReceive(context: TokenContext<Datagram>): void | Teardown {
     const datagram = this.#take();
     if (datagram !== undefined) return context.resolve(datagram);
     if (this.#closed) return context.reject(new SocketClosed());
-    const waiter = this.#line.push(context);
-    return () => waiter.cancel(this.#giveBack);
+    return this.#line.push(context);
   }
 }
 
@@ -221,7 +220,7 @@ export class ReceiveDatagramToken extends CustomToken<Datagram> {
     super();
     this.#socket = socket;
   }
-  start(context: TokenContext<Datagram>): void | (() => void) {
+  start(context: TokenContext<Datagram>): void | Teardown {
     return this.#socket.startReceive(context);
   }
 }

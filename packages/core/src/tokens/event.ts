@@ -1,6 +1,6 @@
 import { CustomToken, type TokenContext } from '../hub.js';
 import { WaitLine } from '../sync/wait-line.js';
-import type { GroupRole } from './token.js';
+import type { GroupRole, Teardown } from './token.js';
 
 /**
  * (Named as in eventlet and trio; it shadows the DOM/Node global `Event` where imported.)
@@ -63,11 +63,10 @@ export class Event {
   }
 
   /** @internal EventWaitToken */
-  startWait(context: TokenContext<true>): void | (() => void) {
+  startWait(context: TokenContext<true>): void | Teardown {
     if (this.#set) return context.resolve(true);
-    const waiter = this.#line.push(context);
     // A set() that reached a waiter which then stopped waiting needs no undoing.
-    return () => waiter.cancel();
+    return this.#line.push(context);
   }
 }
 
@@ -82,7 +81,7 @@ export class EventWaitToken extends CustomToken<true> {
     super();
     this.#event = event;
   }
-  start(context: TokenContext<true>): void | (() => void) {
+  start(context: TokenContext<true>): void | Teardown {
     return this.#event.startWait(context);
   }
 }

@@ -1,7 +1,7 @@
 import { QueueClosed } from '../errors.js';
 import { CustomToken, type TokenContext } from '../hub.js';
 import { WaitLine } from '../sync/wait-line.js';
-import type { GroupRole } from './token.js';
+import type { GroupRole, Teardown } from './token.js';
 
 export interface QueueOptions {
   /** Most items held; `put` suspends while the queue is full (default: unbounded). */
@@ -35,7 +35,7 @@ export class Queue<T> {
   // and as fast at these sizes.
   #items: T[] = [];
   #head = 0;
-  readonly #getters = new WaitLine<T>();
+  readonly #getters = new WaitLine<T>((item) => this.#giveBack(item));
   readonly #putters = new WaitLine<undefined>();
   readonly #get: QueueGetToken<T>;
   #closed = false;
@@ -160,20 +160,18 @@ export class Queue<T> {
   };
 
   /** @internal QueueGetToken */
-  startGet(context: TokenContext<T>): void | (() => void) {
+  startGet(context: TokenContext<T>): void | Teardown {
     if (this.size > 0) return context.resolve(this.#take());
     if (this.#closed) return context.reject(new QueueClosed('the queue is closed and drained'));
-    const waiter = this.#getters.push(context);
-    return () => waiter.cancel(this.#giveBack);
+    return this.#getters.push(context);
   }
 
   /** @internal QueuePutToken */
-  startPut(context: TokenContext<undefined>, item: T): void | (() => void) {
+  startPut(context: TokenContext<undefined>, item: T): void | Teardown {
     if (this.tryPut(item)) return context.resolve(undefined);
-    const waiter = this.#putters.push(context, item);
     // A putter granted a slot already has its item in the queue: the put happened, even
-    // if the routine is cancelled before it resumes, so there is nothing to give back.
-    return () => waiter.cancel();
+    // if the routine is cancelled before it resumes, so its line gives nothing back.
+    return this.#putters.push(context, item);
   }
 }
 
@@ -188,7 +186,7 @@ export class QueueGetToken<T> extends CustomToken<T> {
     super();
     this.#queue = queue;
   }
-  start(context: TokenContext<T>): void | (() => void) {
+  start(context: TokenContext<T>): void | Teardown {
     return this.#queue.startGet(context);
   }
 }
@@ -202,7 +200,7 @@ export class QueuePutToken<T> extends CustomToken<undefined> {
     this.#queue = queue;
     this.#item = item;
   }
-  start(context: TokenContext<undefined>): void | (() => void) {
+  start(context: TokenContext<undefined>): void | Teardown {
     return this.#queue.startPut(context, this.#item);
   }
 }

@@ -1,0 +1,216 @@
+// Benchmarks 5 and 6: diesel's Queue and Lock against what a Node programmer writes with
+// async functions — a promise-based bounded queue (below, written to be fair: a fast path
+// without a new Promise when it need not wait, FIFO waiters, the same backpressure) and
+// async-mutex's Mutex. Diesel and its peer run in the same process, in alternating
+// rounds; each round reports wall-clock rate and CPU time per unit of work, and the
+// parent takes the median and the spread (min–max) over rounds.
+//
+//   node bench/queue-lock.mjs [rounds]      (7)
+import { Mutex } from 'async-mutex';
+import { Hub, Lock, Queue, QueueClosed, run } from '../dist/index.js';
+import { median, tell } from './shared.mjs';
+
+const ROUNDS = Number(process.argv[2] ?? 7);
+const PRODUCERS = 100;
+const CONSUMERS = 100;
+const PER_PRODUCER = 2_000; // 200,000 items a round
+const MAX_SIZE = 64;
+const UNCONTENDED = 200_000;
+const CONTENDERS = 100;
+const PER_CONTENDER = 500; // 50,000 contended holds a round
+
+/** The async/await peer's queue: bounded, FIFO on both sides, closeable. */
+class AsyncBoundedQueue {
+  #items = [];
+  #getters = [];
+  #putters = [];
+  #closed = false;
+  constructor(maxSize) {
+    this.maxSize = maxSize;
+  }
+  put(item) {
+    if (this.#getters.length > 0) {
+      this.#getters.shift().resolve(item);
+      return Promise.resolve();
+    }
+    if (this.#items.length < this.maxSize && this.#putters.length === 0) {
+      this.#items.push(item);
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#putters.push({ item, resolve }));
+  }
+  get() {
+    if (this.#items.length > 0) {
+      const item = this.#items.shift();
+      const putter = this.#putters.shift();
+      if (putter !== undefined) {
+        this.#items.push(putter.item);
+        putter.resolve();
+      }
+      return Promise.resolve(item);
+    }
+    if (this.#closed) return Promise.reject(new Error('closed'));
+    return new Promise((resolve, reject) => this.#getters.push({ resolve, reject }));
+  }
+  close() {
+    this.#closed = true;
+    for (const getter of this.#getters.splice(0)) getter.reject(new Error('closed'));
+  }
+}
+
+async function measure(body, units) {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await body();
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { rate: units / seconds, cpuNanos: ((used.user + used.system) * 1000) / units };
+}
+
+const ITEMS = PRODUCERS * PER_PRODUCER;
+
+function dieselQueue() {
+  const hub = new Hub();
+  const queue = new Queue({ maxSize: MAX_SIZE });
+  let consumed = 0;
+  function* producer() {
+    for (let i = 0; i < PER_PRODUCER; i++) yield* queue.put(i);
+  }
+  function* consumer() {
+    try {
+      for (;;) {
+        yield* queue.get();
+        consumed++;
+      }
+    } catch (error) {
+      if (!(error instanceof QueueClosed)) throw error;
+    }
+  }
+  return measure(async () => {
+    const consumers = Array.from({ length: CONSUMERS }, () => run(consumer(), { hub }));
+    await Promise.all(Array.from({ length: PRODUCERS }, () => run(producer(), { hub })));
+    queue.close();
+    await Promise.all(consumers);
+    if (consumed !== ITEMS) throw new Error(`diesel queue: ${consumed} of ${ITEMS}`);
+  }, ITEMS);
+}
+
+function asyncQueue() {
+  const queue = new AsyncBoundedQueue(MAX_SIZE);
+  let consumed = 0;
+  async function producer() {
+    for (let i = 0; i < PER_PRODUCER; i++) await queue.put(i);
+  }
+  async function consumer() {
+    try {
+      for (;;) {
+        await queue.get();
+        consumed++;
+      }
+    } catch {
+      // closed
+    }
+  }
+  return measure(async () => {
+    const consumers = Array.from({ length: CONSUMERS }, () => consumer());
+    await Promise.all(Array.from({ length: PRODUCERS }, () => producer()));
+    queue.close();
+    await Promise.all(consumers);
+    if (consumed !== ITEMS) throw new Error(`async queue: ${consumed} of ${ITEMS}`);
+  }, ITEMS);
+}
+
+function* nothing() {
+  return 1;
+}
+
+function dieselUncontended() {
+  const hub = new Hub();
+  const lock = new Lock();
+  return measure(
+    () =>
+      run(
+        (function* () {
+          let sum = 0;
+          for (let i = 0; i < UNCONTENDED; i++) sum += yield* lock.hold(nothing());
+          if (sum !== UNCONTENDED) throw new Error('lock sum');
+        })(),
+        { hub },
+      ),
+    UNCONTENDED,
+  );
+}
+
+function mutexUncontended() {
+  const mutex = new Mutex();
+  const one = () => 1;
+  return measure(async () => {
+    let sum = 0;
+    for (let i = 0; i < UNCONTENDED; i++) sum += await mutex.runExclusive(one);
+    if (sum !== UNCONTENDED) throw new Error('mutex sum');
+  }, UNCONTENDED);
+}
+
+// Contended: the critical section suspends once (on a resolved promise), so every other
+// contender is queued on the lock while it is held.
+function dieselContended() {
+  const hub = new Hub();
+  const lock = new Lock();
+  let inside = 0;
+  function* critical() {
+    if (++inside !== 1) throw new Error('two holders');
+    yield Promise.resolve();
+    inside--;
+  }
+  function* contender() {
+    for (let i = 0; i < PER_CONTENDER; i++) yield* lock.hold(critical());
+  }
+  return measure(() => Promise.all(Array.from({ length: CONTENDERS }, () => run(contender(), { hub }))), CONTENDERS * PER_CONTENDER);
+}
+
+function mutexContended() {
+  const mutex = new Mutex();
+  let inside = 0;
+  const critical = async () => {
+    if (++inside !== 1) throw new Error('two holders');
+    await Promise.resolve();
+    inside--;
+  };
+  async function contender() {
+    for (let i = 0; i < PER_CONTENDER; i++) await mutex.runExclusive(critical);
+  }
+  return measure(() => Promise.all(Array.from({ length: CONTENDERS }, () => contender())), CONTENDERS * PER_CONTENDER);
+}
+
+const pairs = {
+  queue: [dieselQueue, asyncQueue],
+  uncontended: [dieselUncontended, mutexUncontended],
+  contended: [dieselContended, mutexContended],
+};
+
+const summary = (runs) => {
+  const rates = runs.map((r) => r.rate);
+  const cpu = runs.map((r) => r.cpuNanos);
+  return { rate: median(rates), rateMin: Math.min(...rates), rateMax: Math.max(...rates), cpuNanos: median(cpu), cpuMin: Math.min(...cpu), cpuMax: Math.max(...cpu) };
+};
+
+const result = {};
+for (const [name, [diesel, peer]] of Object.entries(pairs)) {
+  const rounds = { diesel: [], peer: [] };
+  // One warm-up each, then alternating rounds, the order flipped every round.
+  await diesel();
+  await peer();
+  for (let round = 0; round < ROUNDS; round++) {
+    if (round % 2 === 0) {
+      rounds.diesel.push(await diesel());
+      rounds.peer.push(await peer());
+    } else {
+      rounds.peer.push(await peer());
+      rounds.diesel.push(await diesel());
+    }
+  }
+  result[name] = { diesel: summary(rounds.diesel), peer: summary(rounds.peer), rounds: ROUNDS };
+}
+tell(result);
+if (process.send === undefined) console.log(JSON.stringify(result, null, 2));
+process.exit(0);
