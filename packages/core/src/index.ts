@@ -19,6 +19,7 @@ export {
   InvalidYield,
   ListenError,
   SentinelNotFound,
+  BytesLimitExceeded,
 } from './errors.js';
 export {
   registerConnectOption,

@@ -21,7 +21,7 @@ export interface ServiceOptions extends ConnectionLimits {
   lingerTimeout?: number;
 }
 
-const CORE_OPTIONS = new Set(['port', 'host', 'backlog', 'name', 'lingerTimeout', 'untilLimit', 'inputHighWaterMark']);
+const CORE_OPTIONS = new Set(['port', 'host', 'backlog', 'name', 'lingerTimeout', 'untilLimit', 'inputHighWaterMark', 'bytesLimit']);
 
 /**
  * A TCP listener: one routine per accepted connection, running `handler(remote)` with

@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { InputBuffer } from '../src/input-buffer.js';
+
+// A deterministic byte pattern, so a misplaced or repeated byte shows up.
+const pattern = (n: number, seed = 0) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff));
+
+/** The three ways every read-path test runs: whole, split at each offset, one byte at a time. */
+function splits(data: Buffer): Array<[string, Buffer[]]> {
+  const out: Array<[string, Buffer[]]> = [['whole', [data]]];
+  for (let at = 1; at < data.length; at++) out.push([`split at ${at}`, [data.subarray(0, at), data.subarray(at)]]);
+  out.push(['one byte at a time', Array.from(data, (_, i) => data.subarray(i, i + 1))]);
+  return out;
+}
+
+describe('InputBuffer', () => {
+  it('take(n) returns the same bytes however the input was chunked', () => {
+    const data = pattern(300);
+    for (const [how, chunks] of splits(data)) {
+      const input = new InputBuffer();
+      for (const chunk of chunks) input.append(chunk);
+      const got = Buffer.concat([input.take(7), input.take(100), input.take(1), input.take(192)]);
+      expect(got.equals(data), how).toBe(true);
+      expect(input.length, how).toBe(0);
+    }
+  });
+
+  it('reads interleaved with appends see every byte once, in order', () => {
+    const data = pattern(1000, 5);
+    for (const [how, chunks] of splits(data)) {
+      const input = new InputBuffer();
+      const out: Buffer[] = [];
+      let i = 0;
+      for (const chunk of chunks) {
+        input.append(chunk);
+        // Alternate read sizes that straddle chunk boundaries.
+        const want = [13, 64, 1, 200][i % 4]!;
+        if (input.length >= want) {
+          out.push(input.take(want));
+          i++;
+        }
+      }
+      out.push(input.takeAll());
+      expect(Buffer.concat(out).equals(data), how).toBe(true);
+    }
+  });
+
+  it('hands over the chunk itself when it is exactly the read, and a view when a read lies in one chunk', () => {
+    const input = new InputBuffer();
+    const a = pattern(64);
+    const b = pattern(64, 1);
+    input.append(a);
+    input.append(b);
+    expect(input.take(64)).toBe(a);
+    const view = input.take(10);
+    expect(view.buffer).toBe(b.buffer);
+    expect(input.chunkCount).toBe(1);
+  });
+
+  it('a read spanning chunks is one buffer of exactly n bytes, and views handed out stay valid', () => {
+    const input = new InputBuffer();
+    input.append(pattern(10));
+    const first = input.take(4);
+    const before = Buffer.from(first);
+    for (let i = 0; i < 20; i++) input.append(pattern(10, i + 1));
+    const big = input.take(150);
+    expect(big.length).toBe(150);
+    expect(first.equals(before)).toBe(true);
+    expect(input.length).toBe(6 + 200 - 150);
+  });
+
+  it('takeSome gives the head chunk as it is when it is big, gathers small chunks, never more than max', () => {
+    const input = new InputBuffer();
+    const big = pattern(20_000);
+    input.append(big);
+    input.append(pattern(5));
+    expect(input.takeSome(65536)).toBe(big);
+    expect(input.takeSome(65536).length).toBe(5);
+    for (let i = 0; i < 10; i++) input.append(pattern(3, i));
+    expect(input.takeSome(65536).length).toBe(30);
+    input.append(pattern(100));
+    expect(input.takeSome(40).length).toBe(40);
+    expect(input.takeSome(100).length).toBe(60);
+    expect(input.length).toBe(0);
+  });
+
+  it('indexOf finds a sentinel however the input was chunked, including across chunk boundaries', () => {
+    const data = Buffer.from(`${'x'.repeat(120)}--END--${'y'.repeat(300)}--END--tail`);
+    const needle = Buffer.from('--END--');
+    for (const [how, chunks] of splits(data)) {
+      const input = new InputBuffer();
+      let from = 0;
+      const lines: string[] = [];
+      for (const chunk of chunks) {
+        input.append(chunk);
+        for (;;) {
+          const at = input.indexOf(needle, from);
+          if (at === -1) {
+            from = Math.max(0, input.length - needle.length + 1);
+            break;
+          }
+          lines.push(input.takeString(at + needle.length, 'latin1'));
+          from = 0;
+        }
+      }
+      expect(lines, how).toEqual([`${'x'.repeat(120)}--END--`, `${'y'.repeat(300)}--END--`]);
+      expect(input.takeAll().toString(), how).toBe('tail');
+    }
+  });
+
+  it('decodes utf-8 split across chunks whole', () => {
+    const text = Buffer.from('héllo wörld ✓');
+    for (const [how, chunks] of splits(text)) {
+      const input = new InputBuffer();
+      for (const chunk of chunks) input.append(chunk);
+      expect(input.takeString(text.length, 'utf8'), how).toBe('héllo wörld ✓');
+    }
+  });
+
+  it('a long line in many chunks is joined with amortised copies (the head grows by doubling)', () => {
+    const input = new InputBuffer();
+    const needle = Buffer.from('\r\n');
+    let from = 0;
+    for (let i = 0; i < 1000; i++) {
+      input.append(Buffer.alloc(64, 97));
+      expect(input.indexOf(needle, from)).toBe(-1);
+      from = Math.max(0, input.length - 1);
+      expect(input.chunkCount).toBe(1);
+    }
+    input.append(Buffer.from('\r\n'));
+    expect(input.indexOf(needle, from)).toBe(64_000);
+  });
+});
