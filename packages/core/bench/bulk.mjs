@@ -28,7 +28,7 @@ function sendWith(server) {
   return async () => {
     const cpu0 = await server.cpu();
     const started = performance.now();
-    const client = fork(here('sink-client.mjs'), [String(server.port), String(BYTES)], { stdio: 'inherit' });
+    const client = fork(here('../../../scripts/bench/sink-client.mjs'), [String(server.port), String(BYTES)], { stdio: 'inherit' });
     const done = await server.next();
     const seconds = (performance.now() - started) / 1000;
     await new Promise((resolve) => client.once('exit', resolve));

@@ -6,8 +6,8 @@
  * for — so `bytes(65536)` over a stream of 64 KiB chunks costs one copy per byte at
  * most, and none when a chunk lines up with the read (the chunk itself is handed over).
  * Searching (`until()`) needs the bytes in one piece; the head is grown into an owned
- * buffer one chunk at a time, doubling, so a long line arriving in many chunks is
- * copied O(1) times per byte and only as far as the search has to look.
+ * buffer, doubling, by as much of the next chunk as fits, so a long line arriving in
+ * many chunks is copied O(1) times per byte and only as far as the search has to look.
  *
  * Data is never moved in place: consumed regions are handed out as views, so a view
  * returned by `take` stays valid after later appends.
@@ -80,7 +80,7 @@ export class InputBuffer {
       const at = this.#searchHead(needle, from);
       if (at !== -1 || this.#restLength === 0) return at;
       // A hit may start in the head and end in the next chunk: search again from the
-      // last place one could start, once the next chunk is joined on.
+      // last place one could start, once more bytes are joined on.
       from = Math.max(from, this.#end - this.#start - n + 1);
       this.#joinNext();
     }
@@ -107,22 +107,35 @@ export class InputBuffer {
     return at === -1 || at + n > end ? -1 : at - this.#start;
   }
 
-  /** Moves the next whole chunk onto the end of the head, growing it (doubling) if needed. */
+  /**
+   * Moves bytes of the next chunk onto the end of the head: as many as fit, growing the
+   * head (doubling, at least 4 KiB) when it is full. Only that much of the chunk is
+   * copied; its remainder stays a chunk of its own, so a line that ends just inside a
+   * 64 KiB chunk costs a few KiB of copying, not the whole chunk.
+   */
   #joinNext(): void {
-    const chunk = this.#shiftRest();
-    const used = this.#end - this.#start;
-    if (this.#owned && this.#head.length - this.#end >= chunk.length) {
+    const chunk = this.#rest[this.#restFrom]!;
+    let room = this.#owned ? this.#head.length - this.#end : 0;
+    if (room === 0) {
+      const used = this.#end - this.#start;
+      const next = Buffer.allocUnsafe(Math.max(used * 2, 4096));
+      this.#head.copy(next, 0, this.#start, this.#end);
+      this.#head = next;
+      this.#start = 0;
+      this.#end = used;
+      this.#owned = true;
+      room = next.length - used;
+    }
+    if (chunk.length <= room) {
       chunk.copy(this.#head, this.#end);
       this.#end += chunk.length;
+      this.#shiftRest();
       return;
     }
-    const next = Buffer.allocUnsafe(Math.max(used + chunk.length, used * 2, 4096));
-    this.#head.copy(next, 0, this.#start, this.#end);
-    chunk.copy(next, used);
-    this.#head = next;
-    this.#start = 0;
-    this.#end = used + chunk.length;
-    this.#owned = true;
+    chunk.copy(this.#head, this.#end, 0, room);
+    this.#end += room;
+    this.#rest[this.#restFrom] = chunk.subarray(room);
+    this.#restLength -= room;
   }
 
   #shiftRest(): Buffer {
@@ -195,7 +208,11 @@ export class InputBuffer {
    */
   takeSome(max: number): Buffer {
     const inHead = this.#end - this.#start;
-    if (inHead >= max || inHead >= GATHER_BELOW || this.#restLength === 0) return this.take(Math.min(inHead, max));
+    // Gather only small pieces: a big next chunk is handed over on the next read rather
+    // than copied to join a small head.
+    if (inHead >= max || inHead >= GATHER_BELOW || this.#restLength === 0 || this.#rest[this.#restFrom]!.length >= GATHER_BELOW) {
+      return this.take(Math.min(inHead, max));
+    }
     return this.take(Math.min(max, GATHER_BELOW, this.length));
   }
 

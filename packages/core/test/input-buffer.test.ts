@@ -130,3 +130,23 @@ describe('InputBuffer', () => {
     expect(input.indexOf(needle, from)).toBe(64_000);
   });
 });
+
+describe('InputBuffer joins only what a search needs', () => {
+  it('a line ending just inside a big chunk copies a few KiB, and the rest of the chunk is handed over as a view', () => {
+    const input = new InputBuffer();
+    const tail = Buffer.from('partial line');
+    const big = Buffer.concat([Buffer.from(' ends here\r\n'), Buffer.alloc(65536 - 12, 98)]);
+    input.append(tail);
+    input.append(big);
+    const at = input.indexOf(Buffer.from('\r\n'), 0);
+    expect(at).toBe(tail.length + 10);
+    expect(input.takeString(at + 2, 'latin1')).toBe('partial line ends here\r\n');
+    // The joined part (at most 4 KiB) comes first; then the chunk's remainder as a view of it.
+    const joined = input.takeSome(65536);
+    expect(joined.length).toBeLessThanOrEqual(4096);
+    const rest = input.takeSome(65536);
+    expect(rest.buffer).toBe(big.buffer);
+    expect(input.length).toBe(0);
+    expect(joined.length + rest.length + at + 2).toBe(tail.length + big.length);
+  });
+});
