@@ -119,7 +119,7 @@ export function markdownTable(rows) {
     const ratio = `${r.rate.ratio.median.toFixed(2)}× (${r.rate.ratio.min.toFixed(2)}–${r.rate.ratio.max.toFixed(2)})`;
     const cpu = r.cpu === null ? '—' : `${fmtNum(r.cpu.diesel.median)} · ${fmtNum(r.cpu.peer.median)} ${r.cpuUnit}`;
     const cpuRatio = r.cpu === null ? '—' : `${r.cpu.ratio.median.toFixed(2)}× (${r.cpu.ratio.min.toFixed(2)}–${r.cpu.ratio.max.toFixed(2)})`;
-    const goal = r.goal === null ? '—' : `≥ ${r.goal}× on ${r.judge === 'cpu' ? 'CPU' : 'rate'}: ${r.met ? 'met' : 'missed'}`;
+    const goal = r.goal === null ? '—' : `≥ ${Number(r.goal.toFixed(2))}× on ${r.judge === 'cpu' ? 'CPU' : 'rate'}: ${r.met ? 'met' : 'missed'}`;
     lines.push(`| ${r.name} | ${rate} | ${peer} | ${ratio} | ${cpu} | ${cpuRatio} | ${goal} |`);
   }
   return lines.join('\n');
