@@ -1,3 +1,4 @@
+import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { BytesLimitExceeded, ConnectionClosed, InvalidYield, SentinelNotFound, errorMessage } from './errors.js';
 import { InputBuffer } from './input-buffer.js';
@@ -131,6 +132,8 @@ export class Connection {
 
   #attach(stream: Duplex): void {
     (stream as OwnedStream)[OWNER] = this;
+    // A socket's chunks are allocated per read and ours alone, so reads may reuse them.
+    this.#input.reuseChunks = stream instanceof net.Socket;
     stream.on('data', Connection.#onData);
     stream.on('end', Connection.#onEnd);
     stream.on('error', Connection.#onError);

@@ -150,3 +150,68 @@ describe('InputBuffer joins only what a search needs', () => {
     expect(joined.length + rest.length + at + 2).toBe(tail.length + big.length);
   });
 });
+
+describe('InputBuffer reusing socket chunks (reuseChunks)', () => {
+  // Results are kept as handed out (not copied), so a later read that wrote over memory
+  // still in use would show up as corrupted bytes at the end.
+  it('every result stays intact while later reads reuse chunk memory, whatever the chunking and read sizes', () => {
+    const data = pattern(200_000, 9);
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return 1 + (seed % n);
+    };
+    for (let trial = 0; trial < 40; trial++) {
+      const input = new InputBuffer();
+      input.reuseChunks = true;
+      const results: Buffer[] = [];
+      let at = 0;
+      while (at < data.length || input.length > 0) {
+        if (at < data.length) {
+          // Fresh chunks, as a socket gives them.
+          const size = Math.min(data.length - at, rand(trial % 2 === 0 ? 70_000 : 3000));
+          input.append(Buffer.from(data.subarray(at, at + size)));
+          at += size;
+        }
+        const kind = rand(3);
+        const want = rand(trial % 3 === 0 ? 65536 : 9000);
+        if (kind === 1 && input.length >= want) results.push(input.take(want));
+        else if (kind === 2 && input.length > 0) results.push(input.takeSome(want));
+        else if (at >= data.length && input.length > 0) results.push(input.takeAll());
+      }
+      expect(Buffer.concat(results).equals(data), `trial ${trial}`).toBe(true);
+    }
+  });
+
+  it('a read spanning chunks reuses the head chunk when none of it was handed out, and copies when some was', () => {
+    const input = new InputBuffer();
+    input.reuseChunks = true;
+    const a = Buffer.from(pattern(1000));
+    const b = Buffer.from(pattern(1000, 3));
+    input.append(a);
+    input.append(b);
+    input.takeString(100, 'latin1');
+    const spanning = input.take(1000);
+    expect(spanning.buffer).toBe(a.buffer);
+    expect(spanning.equals(Buffer.concat([pattern(1000).subarray(100), pattern(1000, 3).subarray(0, 100)]))).toBe(true);
+    // The head is now b, of which 100 bytes were copied (not viewed): a view now...
+    const view = input.take(10);
+    expect(view.buffer).toBe(b.buffer);
+    input.append(Buffer.from(pattern(1000, 5)));
+    // ...so the next spanning read must not write over b: it copies.
+    const copied = input.take(1500);
+    expect(copied.buffer).not.toBe(b.buffer);
+    expect(view.equals(pattern(1000, 3).subarray(100, 110))).toBe(true);
+  });
+
+  it('never reuses chunks when the source may still hold them (the default)', () => {
+    const input = new InputBuffer();
+    const a = Buffer.from(pattern(1000));
+    const keep = Buffer.from(a);
+    input.append(a);
+    input.append(Buffer.from(pattern(1000, 3)));
+    input.takeString(100, 'latin1');
+    input.take(1000);
+    expect(a.equals(keep)).toBe(true);
+  });
+});
