@@ -80,8 +80,8 @@ function side(server, transfer) {
 const diesel = await startServer('diesel');
 const node = await startServer('node');
 console.error(`http bulk: ${MIB} MiB transfers, ${ROUNDS} rounds`);
-const up = await alternate({ diesel: side(diesel, upload), node: side(node, upload) }, { rounds: ROUNDS });
-const down = await alternate({ diesel: side(diesel, download), node: side(node, download) }, { rounds: ROUNDS });
+const up = await alternate({ diesel: side(diesel, upload), node: side(node, upload) }, { rounds: ROUNDS, warmup: 2 });
+const down = await alternate({ diesel: side(diesel, download), node: side(node, download) }, { rounds: ROUNDS, warmup: 2 });
 for (const s of [diesel, node]) {
   s.child.disconnect();
   await new Promise((resolve) => s.child.once('exit', resolve));
