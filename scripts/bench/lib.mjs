@@ -39,21 +39,6 @@ export function procCpuMicros(pid) {
   }
 }
 
-/** CPU microseconds used by a process and all its descendants (sshd forks per session). */
-export function treeCpuMicros(pid) {
-  let total = procCpuMicros(pid);
-  for (const kid of childPids(pid)) total += treeCpuMicros(kid);
-  return total;
-}
-
-function childPids(pid) {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
 /**
  * Runs each side's `round()` alternately: `warmup` unmeasured rounds each, then `rounds`
  * measured ones in turn (A B C A B C ...), so drift in the machine's load hits every side
