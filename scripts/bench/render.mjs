@@ -35,7 +35,7 @@ function svg(rows, machines) {
   const top = 58;
   const height = top + rows.length * rowH + 46;
   const width = labelW + plotW + 150;
-  const maxRatio = Math.max(1.6, ...rows.map((r) => Math.min(r.ratio.max ?? 0, 5)), ...rows.map((r) => r.goal ?? 0)) * 1.05;
+  const maxRatio = Math.max(1.6, ...rows.map((r) => Math.min(r.ratio.max ?? 0, 2.5)), ...rows.map((r) => r.goal ?? 0)) * 1.05;
   const x = (v) => labelW + (Math.min(v, maxRatio) / maxRatio) * plotW;
   const out = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`);
@@ -58,7 +58,11 @@ function svg(rows, machines) {
     out.push(`<rect x="${labelW}" y="${y + 5}" width="${Math.max(1, x(r.ratio.median) - labelW).toFixed(1)}" height="${rowH - 10}" fill="${color}" opacity="0.85"/>`);
     if (Number.isFinite(r.ratio.min) && Number.isFinite(r.ratio.max)) {
       out.push(`<line x1="${x(r.ratio.min).toFixed(1)}" y1="${mid}" x2="${x(r.ratio.max).toFixed(1)}" y2="${mid}" stroke="#222" stroke-width="1.2"/>`);
-      for (const v of [r.ratio.min, r.ratio.max]) out.push(`<line x1="${x(v).toFixed(1)}" y1="${mid - 5}" x2="${x(v).toFixed(1)}" y2="${mid + 5}" stroke="#222" stroke-width="1.2"/>`);
+      // A whisker past the right edge is clipped there and drawn as an arrow head.
+      for (const v of [r.ratio.min, r.ratio.max]) {
+        if (v > maxRatio) out.push(`<path d="M${x(v).toFixed(1)},${mid - 5} l6,5 l-6,5 z" fill="#222"/>`);
+        else out.push(`<line x1="${x(v).toFixed(1)}" y1="${mid - 5}" x2="${x(v).toFixed(1)}" y2="${mid + 5}" stroke="#222" stroke-width="1.2"/>`);
+      }
     }
     if (r.goal !== null) {
       const gx = x(r.goal).toFixed(1);
