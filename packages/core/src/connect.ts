@@ -13,7 +13,7 @@ export interface ConnectOptions extends ConnectionLimits {
   noDelay?: boolean;
 }
 
-const CORE_CONNECT_OPTIONS = new Set(['timeout', 'noDelay', 'untilLimit', 'inputHighWaterMark']);
+const CORE_CONNECT_OPTIONS = new Set(['timeout', 'noDelay', 'untilLimit', 'inputHighWaterMark', 'bytesLimit']);
 
 /** The token `connect()` returns: resolves to an open `Connection`. */
 export class ConnectToken extends CustomToken<Connection> {

@@ -1,5 +1,6 @@
+import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { ConnectionClosed, InvalidYield, SentinelNotFound, errorMessage } from './errors.js';
+import { BytesLimitExceeded, ConnectionClosed, InvalidYield, SentinelNotFound, errorMessage } from './errors.js';
 import { InputBuffer } from './input-buffer.js';
 import { TokenKind, type BytesToken, type ReceiveToken, type UntilToken } from './tokens.js';
 
@@ -16,6 +17,8 @@ export interface ConnectionLimits {
   untilLimit?: number;
   /** Reading pauses while this many unconsumed bytes are buffered (default 64 KiB), unless a pending `bytes(n)` needs more. */
   inputHighWaterMark?: number;
+  /** Largest `n` a `bytes(n)` may ask for (default 64 MiB): it buffers that much before returning. */
+  bytesLimit?: number;
 }
 
 export type SocketWait = UntilToken | BytesToken | ReceiveToken;
@@ -40,6 +43,7 @@ type OwnedStream = Duplex & { [OWNER]?: Connection | undefined };
 
 export const DEFAULT_UNTIL_LIMIT = 64 * 1024;
 export const DEFAULT_INPUT_HIGH_WATER_MARK = 64 * 1024;
+export const DEFAULT_BYTES_LIMIT = 64 * 1024 * 1024;
 
 /**
  * A byte stream (a `net.Socket`, a TLS socket, an in-memory duplex) seen through tokens:
@@ -51,11 +55,14 @@ export class Connection {
   readonly remote: RemoteAddress;
   readonly untilLimit: number;
   readonly inputHighWaterMark: number;
+  readonly bytesLimit: number;
   #stream: Duplex;
   #input = new InputBuffer();
   #reader: ReadWaiter | null = null;
   #need = 0;
   #paused = false;
+  // Set once nobody will read again (end()): input is then dropped, never paused for.
+  #discarding = false;
   #peerEnded = false;
   #closed = false;
   #closeReason: string | null = null;
@@ -76,6 +83,7 @@ export class Connection {
     this.remote = remote;
     this.untilLimit = limits.untilLimit ?? DEFAULT_UNTIL_LIMIT;
     this.inputHighWaterMark = limits.inputHighWaterMark ?? DEFAULT_INPUT_HIGH_WATER_MARK;
+    this.bytesLimit = limits.bytesLimit ?? DEFAULT_BYTES_LIMIT;
     this.#attach(stream);
   }
 
@@ -124,6 +132,8 @@ export class Connection {
 
   #attach(stream: Duplex): void {
     (stream as OwnedStream)[OWNER] = this;
+    // A socket's chunks are allocated per read and ours alone, so reads may reuse them.
+    this.#input.reuseChunks = stream instanceof net.Socket;
     stream.on('data', Connection.#onData);
     stream.on('end', Connection.#onEnd);
     stream.on('error', Connection.#onError);
@@ -197,6 +207,7 @@ export class Connection {
         break;
       }
       case TokenKind.Bytes:
+        if (token.count > this.bytesLimit) throw new BytesLimitExceeded(token.count, this.bytesLimit);
         if (input.length >= token.count) {
           const value = input.take(token.count);
           this.#consumed();
@@ -206,7 +217,8 @@ export class Connection {
         break;
       case TokenKind.Receive:
         if (input.length > 0) {
-          const value = input.take(Math.min(token.max, input.length));
+          // The head chunk as it came when there is plenty: no copy to join chunks.
+          const value = input.takeSome(token.max);
           this.#consumed();
           return value;
         }
@@ -289,6 +301,7 @@ export class Connection {
 
   #detachReader(): void {
     this.#reader = null;
+    this.#discarding = true;
     this.#stream.off('data', Connection.#onData);
     this.#stream.on('data', ignore);
     this.#stream.resume();
@@ -306,16 +319,18 @@ export class Connection {
 
   #received(chunk: Buffer): void {
     this.#input.append(chunk);
-    // Strictly over: a socket delivers up to 64 KiB per read, so one full chunk at the
-    // default mark must not pause and resume the socket every time.
-    if (this.#input.length > Math.max(this.inputHighWaterMark, this.#need)) {
-      this.#paused = true;
-      this.#stream.pause();
-    }
     const reader = this.#reader;
     if (reader !== null) {
       this.#reader = null;
       reader.readReady();
+    }
+    // Decided after the reader ran (it runs synchronously and usually consumes what
+    // came): deciding before paused and resumed the socket on nearly every chunk of a
+    // bulk `bytes(n)`, whose leftover plus one chunk is just over the mark. Strictly
+    // over: one full 64 KiB chunk at the default mark must not pause either.
+    if (!this.#paused && !this.#discarding && !this.#closed && this.#input.length > Math.max(this.inputHighWaterMark, this.#need)) {
+      this.#paused = true;
+      this.#stream.pause();
     }
   }
 

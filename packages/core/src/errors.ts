@@ -41,6 +41,17 @@ export class SentinelNotFound extends DieselError {
   }
 }
 
+/** `bytes(n)` asked for more than the connection's `bytesLimit` (it would buffer all of it). */
+export class BytesLimitExceeded extends DieselError {
+  readonly limit: number;
+  readonly requested: number;
+  constructor(requested: number, limit: number) {
+    super('DIESEL_ERR_BYTES_LIMIT', `bytes(${requested}) asks for more than the limit of ${limit} bytes; read big bodies in pieces (receive(max) or bytes(n) in a loop), or raise bytesLimit`);
+    this.limit = limit;
+    this.requested = requested;
+  }
+}
+
 /** A token was yielded where it cannot work (e.g. a socket wait with no connection). */
 export class InvalidYield extends DieselError {
   constructor(message: string) {

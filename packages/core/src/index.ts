@@ -29,6 +29,7 @@ export {
   SentinelNotFound,
   SocketClosed,
   Timeout,
+  BytesLimitExceeded,
 } from './errors.js';
 export { Task, SpawnToken, all, race, spawn, timeout, type ResultOf, type Runnable } from './tokens/task.js';
 export { Local } from './tokens/local.js';

@@ -27,7 +27,7 @@ export interface ServiceOptions extends ConnectionLimits {
   maxConnections?: number;
 }
 
-const CORE_OPTIONS = new Set(['port', 'host', 'backlog', 'name', 'lingerTimeout', 'untilLimit', 'inputHighWaterMark', 'maxConnections']);
+const CORE_OPTIONS = new Set(['port', 'host', 'backlog', 'name', 'lingerTimeout', 'untilLimit', 'inputHighWaterMark', 'maxConnections', 'bytesLimit']);
 
 /**
  * A TCP listener: one routine per accepted connection, running `handler(remote)` with

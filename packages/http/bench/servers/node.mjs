@@ -34,3 +34,5 @@ process.on('message', (m) => {
     process.send({ maxRSS: u.maxRSS, cpu: u.userCPUTime + u.systemCPUTime });
   }
 });
+// Exits (writing a --cpu-prof profile, if asked for) when the parent goes away.
+process.on('disconnect', () => process.exit(0));

@@ -104,9 +104,20 @@ export class WriteChunks extends CustomToken<undefined> {
   start(context: TokenContext<undefined>): void {
     const connection = this.connection;
     let accepted: boolean;
+    const second = this.second;
     try {
-      accepted = connection.write(this.first);
-      if (this.second !== null && this.second.length > 0) accepted = connection.write(this.second);
+      if (second === null || second.length === 0) accepted = connection.write(this.first);
+      else {
+        // A big frame's header and payload: corked, they leave in one writev, so the
+        // header is not sent as a tiny segment of its own (noDelay is on).
+        connection.cork();
+        try {
+          connection.write(this.first);
+          accepted = connection.write(second);
+        } finally {
+          connection.uncork();
+        }
+      }
     } catch (error) {
       context.reject(error);
       return;

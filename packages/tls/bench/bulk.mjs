@@ -1,0 +1,60 @@
+// TLS bulk reads: a node:tls client streams BENCH_MIB (default 256) MiB into a sink that
+// reads with `bytes(65536)` or `receive()` over wrapTls until EOF, against a node:tls
+// server counting its 'data' chunks. Servers and client each in their own process;
+// sides alternate for BENCH_ROUNDS (default 5) rounds after a warm-up round each.
+// Judged on the server's CPU ms per GiB (process.cpuUsage); MiB/s beside it.
+//   BENCH_CPU_PROF=dir node bench/bulk.mjs   profiles the servers
+import { fork } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { alternate, markdownTable, nodeChild, row, writeResults } from '../../../scripts/bench/lib.mjs';
+
+const { devCertificate } = await import('../dist/index.js');
+const MIB = Number(process.env.BENCH_MIB ?? 256);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const BYTES = MIB * 1024 * 1024;
+const here = (f) => fileURLToPath(new URL(f, import.meta.url));
+const prof = process.env.BENCH_CPU_PROF;
+
+const dir = mkdtempSync(join(tmpdir(), 'diesel-tls-bulk-'));
+const dev = devCertificate({ hosts: ['localhost'] });
+const files = { key: join(dir, 'key.pem'), cert: join(dir, 'cert.pem'), ca: join(dir, 'ca.pem') };
+writeFileSync(files.key, dev.key);
+writeFileSync(files.cert, dev.cert);
+writeFileSync(files.ca, dev.ca);
+
+const kinds = (process.env.BENCH_SIDES ?? 'node,bytes,receive').split(',');
+const servers = {};
+for (const kind of kinds) {
+  const execArgv = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`, `--cpu-prof-name=tls-sink-${kind}.cpuprofile`] : [];
+  servers[kind] = nodeChild(here('sink-server.mjs'), [kind, files.key, files.cert], { execArgv });
+  servers[kind].port = (await servers[kind].ready).port;
+}
+
+function sendWith(server) {
+  return async () => {
+    const cpu0 = await server.cpu();
+    const started = performance.now();
+    const client = fork(here('../../../scripts/bench/sink-client.mjs'), [String(server.port), String(BYTES), files.ca], { stdio: 'inherit' });
+    const done = await server.next();
+    const seconds = (performance.now() - started) / 1000;
+    await new Promise((resolve) => client.once('exit', resolve));
+    const cpu1 = await server.cpu();
+    if (done.done !== BYTES) throw new Error(`TLS sink ${server.port}: counted ${done.done} of ${BYTES}`);
+    return { rate: MIB / seconds, cpu: (cpu1 - cpu0) / 1000 / (BYTES / 1024 ** 3) };
+  };
+}
+
+console.error(`tls bulk: ${MIB} MiB per round, ${ROUNDS} rounds, sides ${kinds.join(' ')}`);
+const samples = await alternate(Object.fromEntries(kinds.map((k) => [k, sendWith(servers[k])])), { rounds: ROUNDS });
+for (const s of Object.values(servers)) await s.stop();
+
+const rows = [];
+if (samples.bytes && samples.node)
+  rows.push(row({ id: 'tls-sink-bytes', name: `TLS sink, bytes(65536), ${MIB} MiB`, peer: 'node:tls', unit: 'MiB/s', cpuUnit: 'ms/GiB', diesel: samples.bytes, other: samples.node, goal: 0.95, judge: 'cpu' }));
+if (samples.receive && samples.node)
+  rows.push(row({ id: 'tls-sink-receive', name: `TLS sink, receive(), ${MIB} MiB`, peer: 'node:tls', unit: 'MiB/s', cpuUnit: 'ms/GiB', diesel: samples.receive, other: samples.node, goal: 0.95, judge: 'cpu' }));
+console.log(markdownTable(rows));
+writeResults('tls-bulk', rows, { samples });
