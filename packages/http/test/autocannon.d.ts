@@ -7,6 +7,6 @@ declare module 'autocannon' {
     '2xx': number;
     requests: { average: number };
   }
-  function autocannon(options: { url: string; connections?: number; pipelining?: number; duration?: number }): Promise<Result>;
+  function autocannon(options: { url: string; connections?: number; pipelining?: number; duration?: number; amount?: number }): Promise<Result>;
   export default autocannon;
 }

@@ -80,11 +80,12 @@ describe('real peers: curl', () => {
 describe('real peers: load', () => {
   it('autocannon: 50 connections with pipelining, every response a 200', async () => {
     const base = await start();
-    const result = await autocannon({ url: `${base}/`, connections: 50, pipelining: 4, duration: 2 });
+    // A fixed number of requests, not a duration: how many fit in a second depends on the machine.
+    const result = await autocannon({ url: `${base}/`, connections: 50, pipelining: 4, amount: 2000 });
     expect(result.errors).toBe(0);
     expect(result.timeouts).toBe(0);
     expect(result.non2xx).toBe(0);
-    expect(result['2xx']).toBeGreaterThan(1000);
+    expect(result['2xx']).toBeGreaterThanOrEqual(2000);
   });
 
   it('wrk: keep-alive load, no socket errors', async () => {
