@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, existsSync, readdirSync, statSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const problems = [];
@@ -99,6 +99,30 @@ if (existsSync('dist') && entries.length > 0) {
     problems.push(...JSON.parse(out.trim().split('\n').at(-1)));
   } catch (error) {
     problems.push(`loading the entry points failed: ${String(error.stderr ?? error).split('\n').slice(0, 5).join(' ')}`);
+  }
+}
+
+// What the tarball holds, as npm packs it: every source map must resolve without the
+// repository (sources inlined, or shipped next to it), so `node --enable-source-maps`
+// traces and debuggers show real files; README and LICENSE must be in it.
+if (existsSync('dist')) {
+  let packed = [];
+  try {
+    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    packed = JSON.parse(out)[0].files.map((f) => f.path);
+  } catch (error) {
+    problems.push(`npm pack --dry-run failed: ${String(error.stderr ?? error).split('\n')[0]}`);
+  }
+  const inTarball = new Set(packed);
+  for (const f of ['README.md', 'LICENSE', 'package.json']) if (packed.length > 0 && !inTarball.has(f)) problems.push(`the tarball has no ${f}`);
+  for (const file of packed.filter((f) => f.endsWith('.map'))) {
+    const map = JSON.parse(readFileSync(file, 'utf8'));
+    const sources = map.sources ?? [];
+    sources.forEach((source, i) => {
+      const content = map.sourcesContent?.[i];
+      const shipped = inTarball.has(join(dirname(file), map.sourceRoot ?? '', source).split(sep).join('/'));
+      if (typeof content !== 'string' && !shipped) problems.push(`${file}: source ${source} is neither inlined (sourcesContent) nor in the tarball`);
+    });
   }
 }
 
