@@ -1,12 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MemoryLogger } from '@diesel/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type Demo, startDemo } from '../demo/main.js';
+import { launchChromium } from './chromium.js';
 
 /**
  * The demo in a real browser: headless Chromium, driven over the DevTools protocol (a
@@ -14,7 +12,6 @@ import { type Demo, startDemo } from '../demo/main.js';
  * client in the same room; and opens the live graph and watches points arrive.
  */
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const cleanups: (() => void | Promise<void>)[] = [];
 
 afterEach(async () => {
@@ -38,42 +35,29 @@ class Browser {
       if (message.error) pending?.reject(new Error(message.error.message));
       else pending?.resolve(message.result);
     });
+    // A browser that closes (Browser.close, a crash) answers nothing more.
+    socket.once('close', () => {
+      for (const pending of this.#pending.values()) pending.reject(new Error('the DevTools connection closed'));
+      this.#pending.clear();
+    });
   }
 
   static async launch(): Promise<Browser> {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is needed for this test and was not found at ${CHROMIUM}: install it (sudo bash scripts/install-peers.sh) or set CHROMIUM_PATH`);
-    }
-    const profile = mkdtempSync(join(tmpdir(), 'diesel-demo-chromium-'));
-    const proc = spawn(
-      CHROMIUM,
-      ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    cleanups.push(async () => {
-      if (proc.exitCode === null && proc.signalCode === null) {
-        proc.kill('SIGKILL');
-        await new Promise((resolve) => proc.once('exit', resolve));
-      }
-      // Chromium's helper processes may still be writing the profile for a moment.
-      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
-    });
-    const endpoint = await new Promise<string>((resolve, reject) => {
-      let err = '';
-      proc.stderr!.on('data', (chunk: Buffer) => {
-        err += chunk.toString();
-        const match = /DevTools listening on (ws:\/\/\S+)/.exec(err);
-        if (match) resolve(match[1]!);
-      });
-      proc.once('exit', (code) => reject(new Error(`chromium exited (${code}) before it listened: ${err}`)));
-    });
-    const socket = new WebSocket(endpoint, { perMessageDeflate: false });
-    cleanups.push(() => void socket.terminate());
+    const chromium = await launchChromium();
+    cleanups.push(() => chromium.stop());
+    const socket = new WebSocket(chromium.endpoint, { perMessageDeflate: false });
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
       socket.once('error', reject);
     });
-    return new Browser(proc, socket);
+    const browser = new Browser(chromium.process, socket);
+    // Runs before the stop() above (cleanups run in reverse): close the browser over
+    // DevTools while the socket is still open, so it exits on its own first.
+    cleanups.push(async () => {
+      await chromium.stop(() => browser.send('Browser.close'));
+      socket.terminate();
+    });
+    return browser;
   }
 
   send(method: string, params: Record<string, unknown> = {}, sessionId?: string): Promise<unknown> {

@@ -1,16 +1,13 @@
-import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpHeaders, websocket, type WebSocket } from '../src/index.js';
 import { serveRoutes, type WsServer } from './ws/harness.js';
+import { launchChromium } from './chromium.js';
 
 /**
  * A real browser as the client: Chromium's own WebSocket (which offers permessage-deflate)
  * against websocket() behind HttpServer + router, for text, binary, compression and the
  * close handshake in both directions.
  */
-
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>ws check</title><script>
 window.run = async () => {
@@ -37,9 +34,6 @@ afterEach(async () => {
 
 describe('websocket() with Chromium as the client', () => {
   it('echoes compressed text and binary, and closes cleanly with the server code and reason', async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is needed for this test and was not found at ${CHROMIUM}: install it (sudo bash scripts/install-peers.sh) or set CHROMIUM_PATH`);
-    }
     const received: string[] = [];
     server = await serveRoutes({
       '/': () => ({ status: 200, headers: new HttpHeaders({ 'Content-Type': 'text/html; charset=utf-8' }), body: PAGE }),
@@ -57,10 +51,7 @@ describe('websocket() with Chromium as the client', () => {
         { perMessageDeflate: { threshold: 0 } },
       ),
     });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       await page.goto(`http://127.0.0.1:${server.port}/`);

@@ -1,12 +1,12 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Application, Service } from '@diesel/core';
 import { HttpServer, type HttpHandler, router } from '@diesel/http';
 import { liveGraphRoutes, serveLiveGraph } from '../examples/live-graph/live-graph.js';
 import { WsPeer } from './ws/peer.js';
+import { launchChromium } from './chromium.js';
 
 /**
  * The seed's demo in a real browser: headless Chromium opens the page, the page opens the
@@ -14,7 +14,6 @@ import { WsPeer } from './ws/peer.js';
  * artifact (test-artifacts/live-graph.png).
  */
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts');
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -59,16 +58,10 @@ describe('live-graph example', () => {
   });
 
   it('draws at least 20 points in headless Chromium, and saves a screenshot', async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is needed for this test and was not found at ${CHROMIUM}: install it (sudo bash scripts/install-peers.sh) or set CHROMIUM_PATH`);
-    }
     // Served alone, as main() does: the page at / and the socket at /ws, one port.
     const alone = await serveLiveGraph({ port: 0, host: '127.0.0.1', interval: 0.05 });
     server = { port: alone.port, stop: () => alone.app.halt() };
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 860, height: 440 } });
       const response = await page.goto(`http://127.0.0.1:${server.port}/`);
