@@ -71,6 +71,30 @@ describe('diesel-chat (child process)', () => {
   });
 });
 
+/** Runs a script of the workspace root's package.json (how a contributor runs our CLIs). */
+function rootScript(name: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const root = fileURLToPath(new URL('../../..', import.meta.url));
+  const child = spawn('npm', ['run', '--silent', name, '--', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+describe('diesel-chat --help', () => {
+  it('prints the usage on stdout and exits 0, run directly and through the root script', async () => {
+    const direct = await start(['--help']).exit;
+    expect(direct.code).toBe(0);
+    expect(direct.stdout).toMatch(/^usage: diesel-chat /);
+    expect(direct.stdout).toContain('--web-port M');
+    const viaRoot = await rootScript('diesel-chat', ['--help']);
+    expect(viaRoot.code).toBe(0);
+    expect(viaRoot.stdout).toBe(direct.stdout);
+  }, 60_000);
+});
+
 describe('parseChatCommandLine', () => {
   it('has defaults and reads every flag', () => {
     expect(parseChatCommandLine([])).toEqual({ port: 8001, webPort: 8088, host: undefined, origins: [] });

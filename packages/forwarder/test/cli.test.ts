@@ -155,6 +155,21 @@ describe('diesel-forward (child process)', () => {
     expect(help.stdout).toContain('usage: diesel-forward');
   });
 
+  it('--help through the workspace root script prints the same usage and exits 0', async () => {
+    const direct = await run(['--help']);
+    const root = fileURLToPath(new URL('../../..', import.meta.url));
+    const viaRoot = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = spawn('npm', ['run', '--silent', 'diesel-forward', '--', '--help'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+      children.push(child);
+      let stdout = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.once('close', (code) => resolve({ code, stdout }));
+    });
+    expect(viaRoot.code).toBe(0);
+    expect(viaRoot.stdout).toMatch(/^usage: diesel-forward /);
+    expect(viaRoot.stdout).toBe(direct.stdout);
+  }, 60_000);
+
   it('exits 1 with the address when it cannot listen', async () => {
     const echo = await echoServer();
     const result = await run([`127.0.0.1:${echo.port}`, `127.0.0.1:${echo.port}`]);
