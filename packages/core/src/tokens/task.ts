@@ -210,7 +210,7 @@ export function* timeout<O extends Runnable>(seconds: number, op: O): Generator<
   try {
     return (yield op as Yieldable) as ResultOf<O>;
   } catch (error) {
-    if (error === deadline.signal) throw new Timeout(seconds);
+    if (error !== null && error === deadline.signal) throw new Timeout(seconds);
     throw error;
   } finally {
     deadline.clear();
@@ -219,7 +219,8 @@ export function* timeout<O extends Runnable>(seconds: number, op: O): Generator<
 
 /** A running timeout: its timer interrupts the routine with its own `Cancelled`, which only its `timeout` turns into `Timeout`. */
 class Deadline {
-  readonly signal = new Cancelled('the operation timed out');
+  /** Made only when the deadline passes: an Error captures a stack, which costs more than the whole round trip. */
+  signal: Cancelled | null = null;
   #handle: unknown;
   constructor(
     readonly context: TokenContext<Deadline>,
@@ -228,6 +229,7 @@ class Deadline {
     const { runner } = context;
     this.#handle = context.hub.clock.schedule(() => {
       this.#handle = null;
+      this.signal = new Cancelled('the operation timed out');
       runner.interrupt(this.signal);
     }, seconds * 1000);
   }
