@@ -1,8 +1,8 @@
-// `pnpm bench` (after `pnpm build`): core's benchmarks, each racing diesel against
-// raw node:net / raw timers / async-await peers in the same run, then a table of the ratios. Writes the
+// `pnpm bench` (after `pnpm build`): core's eight benchmarks, each racing diesel against
+// raw node:net / raw timers / promises / async-await peers in the same run, then a table of the ratios. Writes the
 // results to ../bench-results/core.json as well. About a minute on two shared cores.
 //
-//   node bench/run.mjs            all four
+//   node bench/run.mjs            all eight
 //   node bench/run.mjs 1 3        only benchmarks 1 and 3
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -25,28 +25,28 @@ const results = { node: process.version, cpus: os.cpus().length, cpuModel: os.cp
 const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 if (wanted(1)) {
-  console.error('1/6 echo round trips on one connection...');
+  console.error('1/8 echo round trips on one connection...');
   const r = await runChild('echo-roundtrip.mjs', ['7']);
   results.roundTrips = r;
   rows.push(['1. 5000 echo round trips, one connection', 'round trips/s', fmt(r.raw.rate), fmt(r.diesel.rate), r.diesel.rate / r.raw.rate, '>= 0.95', true]);
   rows.push(['   (CPU per round trip, both ends)', 'µs', fmt(r.raw.cpuMicros, 1), fmt(r.diesel.cpuMicros, 1), r.raw.cpuMicros / r.diesel.cpuMicros, '(inverse)', null]);
 }
 if (wanted(2)) {
-  console.error('2/6 100 connections pipelining echo lines...');
+  console.error('2/8 100 connections pipelining echo lines...');
   const r = await runChild('echo-pipeline.mjs', ['2', '3']);
   results.pipelining = r;
   rows.push(['2. 100 connections pipelining echo lines', 'lines/s', fmt(r.raw.rate), fmt(r.diesel.rate), r.diesel.rate / r.raw.rate, '>= 0.9', true]);
   rows.push(['   (server CPU per line)', 'µs', fmt(r.raw.cpuMicros, 1), fmt(r.diesel.cpuMicros, 1), r.raw.cpuMicros / r.diesel.cpuMicros, '(inverse)', null]);
 }
 if (wanted(3)) {
-  console.error('3/6 10,000 idle connections...');
+  console.error('3/8 10,000 idle connections...');
   const r = await runChild('idle-connections.mjs', ['10000']);
   results.idle = r;
   rows.push(['3. 10,000 idle connections: server RSS', 'bytes/conn', fmt(r.raw.rssPerConnection), fmt(r.diesel.rssPerConnection), r.diesel.rssPerConnection / r.raw.rssPerConnection, '<= 1.25', false]);
   rows.push(['   server V8 heap', 'bytes/conn', fmt(r.raw.heapPerConnection), fmt(r.diesel.heapPerConnection), r.diesel.heapPerConnection / r.raw.heapPerConnection, '', null]);
 }
 if (wanted(4)) {
-  console.error('4/6 10,000 loops sleeping and waking...');
+  console.error('4/8 10,000 loops sleeping and waking...');
   const sleepers = {};
   for (const kind of ['timeout', 'promise', 'diesel']) sleepers[kind] = await runChild('sleep-loops.mjs', [kind, '10000', '1', '3']);
   results.sleepers = sleepers;
@@ -57,22 +57,39 @@ if (wanted(4)) {
   rows.push(['   timer cost vs async/await', 'µs', fmt(promise.cpuMicrosPerWakeup, 2), fmt(diesel.cpuMicrosPerWakeup, 2), diesel.cpuMicrosPerWakeup / promise.cpuMicrosPerWakeup, '(cost ×)', null]);
 }
 
-if (wanted(5) || wanted(6)) {
-  console.error('5-6/6 Queue and Lock vs async/await peers (alternating rounds in one process)...');
+if (wanted(5)) {
+  console.error('5/8 spawn + join of an empty child vs Promise.all of an empty async function...');
+  const r = await runChild('spawn-join.mjs', ['7', '100000']);
+  results.spawnJoin = r;
+  const spread = (x) => `${fmt(x.nsMin)}–${fmt(x.nsMax)}`;
+  rows.push(['5. spawn+join an empty child (vs Promise.all)', 'ns each', fmt(r.promise.ns), fmt(r.diesel.ns), r.diesel.ns / r.promise.ns, '(cost ×)', null]);
+  rows.push([`   spread over ${r.rounds} rounds`, 'ns each', spread(r.promise), spread(r.diesel), r.diesel.ns / r.promise.ns, '', null]);
+  rows.push(['   CPU per spawn+join', 'ns', fmt(r.promise.cpuNs), fmt(r.diesel.cpuNs), r.diesel.cpuNs / r.promise.cpuNs, '(cost ×)', null]);
+}
+if (wanted(6)) {
+  console.error('6/8 timeout() around each of 5000 echo round trips...');
+  const r = await runChild('timeout-roundtrip.mjs', ['9']);
+  results.timeoutRoundTrips = r;
+  // "raw" here is the bare call, "diesel" the same call inside timeout(5, ...).
+  rows.push(['6. echo round trips in timeout(5, …) (vs bare)', 'round trips/s', fmt(r.bare.rate), fmt(r.timeout.rate), r.timeout.rate / r.bare.rate, '>= 0.95', true]);
+  rows.push(['   CPU per round trip, both ends', 'µs', fmt(r.bare.cpuMicros, 1), fmt(r.timeout.cpuMicros, 1), r.timeout.cpuMicros / r.bare.cpuMicros, '<= 1.05', false]);
+}
+if (wanted(7) || wanted(8)) {
+  console.error('7-8/8 Queue and Lock vs async/await peers (alternating rounds in one process)...');
   const r = await runChild('queue-lock.mjs', ['7']);
   results.sync = r;
   // Median, then the spread (min–max over rounds) in brackets.
   const spread = (s, key, digits = 0) => `${fmt(s[key], digits)} [${fmt(s[`${key}Min`], digits)}–${fmt(s[`${key}Max`], digits)}]`;
   const cpuSpread = (s) => `${fmt(s.cpuNanos)} [${fmt(s.cpuMin)}–${fmt(s.cpuMax)}]`;
-  if (wanted(5)) {
+  if (wanted(7)) {
     const q = r.queue;
-    rows.push(['5. Queue({ maxSize: 64 }), 100 producers + 100 consumers (vs async + promise queue)', 'items/s', spread(q.peer, 'rate'), spread(q.diesel, 'rate'), q.diesel.rate / q.peer.rate, '>= 1.5', true]);
+    rows.push(['7. Queue({ maxSize: 64 }), 100 producers + 100 consumers (vs async + promise queue)', 'items/s', spread(q.peer, 'rate'), spread(q.diesel, 'rate'), q.diesel.rate / q.peer.rate, '>= 1.5', true]);
     rows.push(['   CPU per item', 'ns', cpuSpread(q.peer), cpuSpread(q.diesel), q.diesel.cpuNanos / q.peer.cpuNanos, '(cost ×)', null]);
   }
-  if (wanted(6)) {
+  if (wanted(8)) {
     const u = r.uncontended;
     const c = r.contended;
-    rows.push(['6. Lock: uncontended hold() (vs async-mutex runExclusive)', 'ns CPU/op', cpuSpread(u.peer), cpuSpread(u.diesel), u.diesel.cpuNanos / u.peer.cpuNanos, '<= 1.0', false]);
+    rows.push(['8. Lock: uncontended hold() (vs async-mutex runExclusive)', 'ns CPU/op', cpuSpread(u.peer), cpuSpread(u.diesel), u.diesel.cpuNanos / u.peer.cpuNanos, '<= 1.0', false]);
     rows.push(['   uncontended rate', 'holds/s', spread(u.peer, 'rate'), spread(u.diesel, 'rate'), u.diesel.rate / u.peer.rate, '', null]);
     rows.push(['   100 routines contending', 'ns CPU/op', cpuSpread(c.peer), cpuSpread(c.diesel), c.diesel.cpuNanos / c.peer.cpuNanos, '<= 1.0', false]);
     rows.push(['   contended rate', 'holds/s', spread(c.peer, 'rate'), spread(c.diesel, 'rate'), c.diesel.rate / c.peer.rate, '', null]);
@@ -86,7 +103,7 @@ const verdict = (ratio, goal) => {
   const ok = m[1] === '>=' ? ratio >= Number(m[2]) : ratio <= Number(m[2]);
   return ok ? 'met' : 'MISSED';
 };
-const table = [['benchmark', 'unit', 'raw node / peer', 'diesel', 'diesel/peer', 'goal', '']].concat(
+const table = [['benchmark', 'unit', 'peer', 'diesel', 'diesel/peer', 'goal', '']].concat(
   rows.map(([name, unit, raw, diesel, ratio, goal]) => [name, unit, raw, diesel, `${ratio.toFixed(2)}×`, goal, verdict(ratio, goal)]),
 );
 const widths = table[0].map((_, i) => Math.max(...table.map((row) => String(row[i]).length)));

@@ -31,7 +31,8 @@ export {
   Timeout,
   BytesLimitExceeded,
 } from './errors.js';
-export { Task, SpawnToken, all, race, spawn, timeout, type ResultOf, type Runnable } from './tokens/task.js';
+export { Task, SpawnToken, all, race, spawn, type ResultOf, type Runnable } from './tokens/task.js';
+export { timeout } from './tokens/timeout.js';
 export { Local } from './tokens/local.js';
 export type { LoopLike, NestedRoutine, Yieldable } from './yieldable.js';
 export {

@@ -12,10 +12,13 @@ interface Holding {
 }
 
 /**
- * The shared machinery of `Lock` and `Semaphore`: `size` permits, handed out first come,
+ * The shared machinery of `Lock` and `Semaphore` (use those; this is exported for
+ * `instanceof` and typing): `size` permits, handed out first come,
  * first served, each held by a routine. A routine that ends while holding permits gives
  * them back (its end hook), so nothing is held by a routine that has ended — whether it
  * returned, threw, was cancelled or was halted.
+ * @example
+ * function* guarded(gate: Permits) { return yield* gate.hold(work()); }
  */
 export abstract class Permits {
   readonly size: number;

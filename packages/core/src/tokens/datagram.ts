@@ -27,7 +27,11 @@ export interface DatagramOptions {
   maxQueued?: number;
 }
 
-/** The default bound on a datagram socket's receive queue. */
+/**
+ * The default bound on a datagram socket's receive queue.
+ * @example
+ * new DatagramService(handler, { port: 9999, maxQueued: 4 * DEFAULT_MAX_QUEUED_DATAGRAMS });
+ */
 export const DEFAULT_MAX_QUEUED_DATAGRAMS = 1024;
 
 /**

@@ -50,7 +50,11 @@ export class SignalToken extends CustomToken<NodeJS.Signals> {
   }
 }
 
-/** How many routines wait for `name` now (0 means diesel has no listener for it). */
+/**
+ * How many routines wait for `name` now (0 means diesel has no listener for it).
+ * @example
+ * if (signalWaiters('SIGHUP') === 0) console.warn('SIGHUP would end the process now');
+ */
 export function signalWaiters(name: NodeJS.Signals): number {
   return lines.get(name)?.line.size ?? 0;
 }

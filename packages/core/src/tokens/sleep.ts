@@ -18,13 +18,18 @@ export class SleepToken extends Token<true> {
 /** One pending sleep: its own teardown, so a sleep costs one object and one callback. */
 class Sleeping {
   readonly #clock: Clock;
-  readonly #handle: unknown;
+  #handle: unknown;
   constructor(context: TokenContext<true>, clock: Clock, ms: number) {
     this.#clock = clock;
-    this.#handle = clock.schedule(() => context.resolve(true), ms);
+    this.#handle = clock.schedule(() => {
+      // Fired: the teardown that follows the resume has nothing to clear (clearing a
+      // fired timer is not free, and every wakeup of a sleeping loop would pay it).
+      this.#handle = null;
+      context.resolve(true);
+    }, ms);
   }
   cancel(): void {
-    this.#clock.cancel(this.#handle);
+    if (this.#handle !== null) this.#clock.cancel(this.#handle);
   }
 }
 
