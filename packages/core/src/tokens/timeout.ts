@@ -1,10 +1,9 @@
 import type { Clock } from '../clock.js';
-import { Cancelled, Timeout } from '../errors.js';
+import { Cancelled, OutsideRoutine, Timeout } from '../errors.js';
 import type { Hub } from '../hub.js';
-import type { Runner } from '../runner.js';
+import { currentRunner, type Runner } from '../runner.js';
 import type { Yieldable } from '../yieldable.js';
 import type { ResultOf, Runnable } from './task.js';
-import { type TokenContext, Token, TokenKind } from './token.js';
 
 /**
  * Suspends: until `op` finishes or `seconds` pass. Returns `op`'s result; on expiry `op`
@@ -15,7 +14,13 @@ import { type TokenContext, Token, TokenKind } from './token.js';
  */
 export function* timeout<O extends Runnable>(seconds: number, op: O): Generator<Yieldable, ResultOf<O>, unknown> {
   if (typeof seconds !== 'number' || !(seconds >= 0)) throw new RangeError(`timeout(): seconds must be a non-negative number, got ${seconds}`);
-  const deadline = (yield new DeadlineToken(seconds)) as Deadline;
+  // The body runs inside the calling routine's step, so the routine is at hand without
+  // yielding a token for it (which would cost a suspension object per timeout).
+  const runner = currentRunner();
+  if (runner === null) throw new OutsideRoutine('timeout()');
+  const queue = queueOf(runner.hub);
+  const deadline = new Deadline(queue, runner, queue.clock.now() + seconds * 1000);
+  queue.add(deadline);
   try {
     return (yield op as Yieldable) as ResultOf<O>;
   } catch (error) {
@@ -38,19 +43,6 @@ class Deadline {
   ) {}
   clear(): void {
     this.queue.remove(this);
-  }
-}
-
-class DeadlineToken extends Token<Deadline> {
-  readonly kind = TokenKind.Custom;
-  constructor(readonly seconds: number) {
-    super();
-  }
-  start(context: TokenContext<Deadline>): void {
-    const queue = queueOf(context.hub);
-    const deadline = new Deadline(queue, context.runner, queue.clock.now() + this.seconds * 1000);
-    queue.add(deadline);
-    context.resolve(deadline);
   }
 }
 
