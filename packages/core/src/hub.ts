@@ -49,6 +49,14 @@ export interface CallTarget {
   /** True if the runner may go now; otherwise the target calls `runner.callAdmitted()` later. */
   acquire(runner: Runner): boolean;
   release(runner: Runner): void;
+  /**
+   * Pipelined targets only: asked before each socket wait inside the call. True if the
+   * runner may read now (its reply is next); otherwise the target calls
+   * `runner.readAdmitted()` when it is. A target without it is not pipelined.
+   */
+  admitRead?(runner: Runner): boolean;
+  /** Pipelined targets only: the call wrote to the connection (a reply is now owed to it). */
+  wrote?(runner: Runner): void;
 }
 
 export class CallToken<T> extends Token<T> {
@@ -272,6 +280,11 @@ export class Runner implements ReadWaiter, DrainWaiter {
   #groupSize = -1;
   #cancel: (() => void) | null = null;
   #pendingCall: CallToken<unknown> | null = null;
+  /** Frames whose target is pipelined: while > 0, socket waits and writes consult it. */
+  #pipelined = 0;
+  /** A socket wait held back until a pipelined target gives this runner its read turn. */
+  #gatedRead: SocketWait | null = null;
+  #gatedSlot = -1;
   #drainConn: Connection | null = null;
   #corked: Connection | null = null;
   /** The connection last written in this step. */
@@ -368,7 +381,10 @@ export class Runner implements ReadWaiter, DrainWaiter {
     this.#gens.pop();
     this.#conns.pop();
     const target = this.#targets.pop();
-    if (target != null) target.release(this);
+    if (target != null) {
+      if (target.admitRead !== undefined) this.#pipelined--;
+      target.release(this);
+    }
     return this.#gens.length === 0;
   }
 
@@ -376,6 +392,17 @@ export class Runner implements ReadWaiter, DrainWaiter {
     this.#gens.push(gen);
     this.#conns.push(connection);
     this.#targets.push(target);
+    if (target?.admitRead !== undefined) this.#pipelined++;
+  }
+
+  /** The target of the innermost `@call` / `on` frame, if any. */
+  #nearestTarget(): CallTarget | null {
+    const targets = this.#targets;
+    for (let depth = targets.length - 1; depth >= 0; depth--) {
+      const target = targets[depth];
+      if (target != null) return target;
+    }
+    return null;
   }
 
   /** Handles one yielded value: returns what to send back now, or SUSPEND. */
@@ -461,6 +488,7 @@ export class Runner implements ReadWaiter, DrainWaiter {
     } else {
       this.#wrote = connection;
     }
+    if (this.#pipelined > 0) this.#nearestTarget()?.wrote?.(this);
     if (connection.write(data)) return undefined;
     // Over the high-water mark: flush now, or 'drain' would never come.
     this.#uncork();
@@ -488,6 +516,21 @@ export class Runner implements ReadWaiter, DrainWaiter {
 
   #read(token: SocketWait, slot: number): unknown {
     const connection = this.#requireConnection('a socket wait');
+    if (this.#pipelined > 0) {
+      // A pipelined call reads only when its reply is next; until then it stays off the
+      // connection (whose one reader is the call ahead of it). In a group the other
+      // members (a sleep, say) are armed meanwhile, so a timeout covers the wait for the turn.
+      const target = this.#nearestTarget();
+      if (target?.admitRead !== undefined && !target.admitRead(this)) {
+        this.#gatedRead = token;
+        this.#gatedSlot = slot;
+        return SUSPEND;
+      }
+    }
+    return this.#readNow(connection, token, slot);
+  }
+
+  #readNow(connection: Connection, token: SocketWait, slot: number): unknown {
     const value = connection.tryRead(token);
     if (value !== NOT_READY) return slot === -1 ? value : this.#groupResult(slot, value);
     this.#readConn = connection;
@@ -495,6 +538,28 @@ export class Runner implements ReadWaiter, DrainWaiter {
     this.#readSlot = slot;
     connection.waitReadable(this);
     return SUSPEND;
+  }
+
+  /** @internal A pipelined CallTarget gives this runner its read turn. */
+  readAdmitted(): void {
+    const token = this.#gatedRead;
+    if (token === null || this.#done) return;
+    if (this.#running) {
+      queueMicrotask(() => this.readAdmitted());
+      return;
+    }
+    const slot = this.#gatedSlot;
+    this.#gatedRead = null;
+    this.#gatedSlot = -1;
+    let value: unknown;
+    try {
+      // Through the gate again: it records that this call has started on its reply.
+      value = this.#read(token, slot);
+    } catch (error) {
+      this.#resume(this.#epoch, true, error);
+      return;
+    }
+    if (value !== SUSPEND) this.#resume(this.#epoch, false, value);
   }
 
   /** @internal ReadWaiter: more bytes arrived, or the peer left. */
@@ -694,6 +759,8 @@ export class Runner implements ReadWaiter, DrainWaiter {
       }
     }
     this.#drainConn = null;
+    this.#gatedRead = null;
+    this.#gatedSlot = -1;
     this.#groupSize = -1;
   }
 
