@@ -2,6 +2,27 @@ import { ConnectToken, type ConnectOptions } from './connect.js';
 import type { Connection } from './connection.js';
 import { ConnectionClosed } from './errors.js';
 import { CallToken, type CallTarget, CustomToken, type Routine, type Runner, type TokenContext } from './hub.js';
+import { BytesToken } from './tokens.js';
+
+// A socket wait for nothing: it passes the pipeline's read gate like any read, then
+// returns at once with an empty buffer, so it costs no new kind of token in the hub.
+const TURN = new BytesToken(0);
+
+/**
+ * Suspends: inside a pipelined `@call`, until the calls written before this one have
+ * read their replies; elsewhere, no (it returns at once). A protocol that keeps parsed
+ * bytes of its own (a parser holding the next replies) yields this before taking from
+ * that buffer, since only socket waits pass the read gate by themselves.
+ * @example
+ * @call *get(key: string) {
+ *   yield encode(key);
+ *   yield* readTurn();
+ *   return yield* this.nextReply();
+ * }
+ */
+export function readTurn(): BytesToken {
+  return TURN;
+}
 
 /**
  * How a `Client` shares its connection between routines.
@@ -38,6 +59,8 @@ export interface ClientOptions {
  * nobody will read, so the connection is closed and the calls in flight fail with
  * `ConnectionClosed` rather than receive each other's replies. A method that stops
  * reading in the middle of a reply (a protocol error) must close the connection itself.
+ * A protocol that parses replies into a buffer of its own must `yield* readTurn()`
+ * before taking from it (the gate sits on socket waits).
  * @example
  * class EchoClient extends Client {
  *   @call *echo(message: string) {

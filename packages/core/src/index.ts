@@ -1,5 +1,5 @@
 export { Application, run, type ApplicationOptions } from './application.js';
-export { Client, call, type ClientOptions } from './client.js';
+export { Client, call, readTurn, type ClientOptions } from './client.js';
 export type { Clock } from './clock.js';
 export { systemClock } from './clock.js';
 export { connect, on, thisConnection, ConnectToken, type ConnectOptions } from './connect.js';
