@@ -13,7 +13,7 @@ if (!String(pkg.name).startsWith('@diesel/')) problems.push(`package name ${pkg.
 if (!existsSync('README.md')) problems.push('no README.md');
 if (!existsSync('LICENSE')) problems.push('no LICENSE');
 for (const dir of ['src', 'test', 'examples']) if (!existsSync(dir)) problems.push(`no ${dir}/ folder`);
-if (pkg.name !== '@diesel/core' && !pkg.dependencies?.['@diesel/core']) problems.push('does not depend on @diesel/core');
+if (pkg.name !== '@diesel/core' && !pkg.dependencies?.['@diesel/core'] && !pkg.peerDependencies?.['@diesel/core']) problems.push('does not depend on @diesel/core');
 
 function* files(dir) {
   for (const name of readdirSync(dir)) {
