@@ -268,7 +268,11 @@ class ClientConnectToken<C> extends CustomToken<C> {
   start(context: TokenContext<C>): () => void {
     return this.inner.start({
       hub: context.hub,
+      runner: context.runner,
       connection: context.connection,
+      get settled() {
+        return context.settled;
+      },
       resolve: (connection) => {
         this.adopt(connection);
         context.resolve(this.client);

@@ -69,6 +69,33 @@ export class Halted extends DieselError {
   }
 }
 
+/**
+ * What a cancelled routine sees at its suspension point: `task.cancel()`, a parent that
+ * ended, a `timeout` that expired, the loser of a `race`. Let it propagate; `finally`
+ * blocks run (and may still yield to clean up).
+ */
+export class Cancelled extends DieselError {
+  constructor(message = 'the routine was cancelled') {
+    super('DIESEL_ERR_CANCELLED', message);
+  }
+}
+
+/** `timeout(seconds, op)` expired; the operation was cancelled. */
+export class Timeout extends DieselError {
+  readonly seconds: number;
+  constructor(seconds: number) {
+    super('DIESEL_ERR_TIMEOUT', `the operation did not finish within ${seconds} s`);
+    this.seconds = seconds;
+  }
+}
+
+/** Something that only exists inside a routine (a `Local`'s value) was used outside one. */
+export class OutsideRoutine extends DieselError {
+  constructor(what: string) {
+    super('DIESEL_ERR_OUTSIDE_ROUTINE', `${what} can only be used while a routine runs (inside a generator the hub drives)`);
+  }
+}
+
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);

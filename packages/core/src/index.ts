@@ -11,6 +11,7 @@ export {
   type RemoteAddress,
 } from './connection.js';
 export {
+  Cancelled,
   ConnectError,
   ConnectionClosed,
   DieselError,
@@ -18,8 +19,12 @@ export {
   InvalidGroup,
   InvalidYield,
   ListenError,
+  OutsideRoutine,
   SentinelNotFound,
+  Timeout,
 } from './errors.js';
+export { Task, SpawnToken, all, race, spawn, timeout, type ResultOf, type Runnable } from './tokens/task.js';
+export { Local } from './tokens/local.js';
 export {
   registerConnectOption,
   registerServiceOption,
@@ -44,6 +49,7 @@ export {
 export { ConsoleLogger, dieselTimestamp, type DieselLogger } from './logger.js';
 export { Loop, type LoopOptions } from './loop.js';
 export { Service, type ConnectionHandler, type ServiceOptions } from './service.js';
+export { isToken, type GroupRole, type Operation, type Teardown } from './tokens/token.js';
 export {
   BytesToken,
   FireToken,

@@ -1,4 +1,7 @@
-import type { Routine } from './hub.js';
+import type { Routine } from './runner.js';
+
+/** The brand a running routine recognises a `Loop` by (any loaded copy of core). */
+const LOOP: unique symbol = Symbol.for('diesel.loop') as never;
 
 export interface LoopOptions {
   /** Restart the routine when it ends or throws (default false). */
@@ -50,4 +53,10 @@ export class Loop<A extends unknown[] = unknown[]> {
     }
     return routine;
   }
+}
+Object.defineProperty(Loop.prototype, LOOP, { value: true });
+
+/** True for a `Loop` from any loaded copy of core. */
+export function isLoop(value: object): value is Loop {
+  return (value as { [LOOP]?: unknown })[LOOP] === true;
 }

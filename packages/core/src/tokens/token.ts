@@ -1,0 +1,139 @@
+/**
+ * The token interface. A token is an instruction a routine yields to the hub; every
+ * suspending kind implements one small contract — `start(context)` begins the operation
+ * against the running routine, calls `context.resolve` or `context.reject` exactly once
+ * (at once or later), and may return its teardown — so each kind lives in its own file
+ * and the runner only interprets generator frames (effection's `action` is the model).
+ *
+ * Each token is also iterable — its iterator yields the token itself once and returns
+ * what the hub sends back — so `yield token` (untyped, diesel style) and `yield* token`
+ * (typed) both work.
+ */
+import type { Connection } from '../connection.js';
+import type { Hub } from '../hub.js';
+import type { Runner } from '../runner.js';
+
+/**
+ * The brand the hub recognises tokens by. A registered symbol rather than `instanceof`,
+ * so a token made by another loaded copy of core is still run, not rejected.
+ */
+export const TOKEN: unique symbol = Symbol.for('diesel.token') as never;
+
+/** Discriminant of the socket waits, which the connection's read path switches on. */
+export enum TokenKind {
+  Sleep,
+  Until,
+  Bytes,
+  Receive,
+  Wait,
+  Fire,
+  First,
+  Response,
+  Call,
+  Custom,
+}
+
+/**
+ * What a token may be in a group (`yield [a, b]`, `first(a, b)`): not at all (`null`),
+ * the group's one socket wait, its one sleep, or one of any number of waits (events,
+ * queue gets, signals, datagram receives).
+ */
+export type GroupRole = 'socket' | 'sleep' | 'wait' | null;
+
+/** Undoes a started operation; called once when the suspension ends, however it ends. */
+export type Teardown = (() => void) | { cancel(): void };
+
+/**
+ * What a token sees while it runs. Call exactly one of `resolve`/`reject`, synchronously
+ * inside `start` or later; calls after the first, or after the routine moved on, are ignored.
+ */
+export interface TokenContext<T> {
+  readonly hub: Hub;
+  /** The routine that yielded the token. */
+  readonly runner: Runner;
+  /** The connection the yielding frame works on, if any. */
+  readonly connection: Connection | null;
+  /** True once resolved, rejected or torn down: a late event should be passed on, not consumed. */
+  readonly settled: boolean;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+/** Anything the runner can start: a token, or one of core's internal operations (a promise, a producer). */
+export interface Operation<T> {
+  /** True if this operation may be a member of a group, and in which role. */
+  readonly group: GroupRole;
+  start(context: TokenContext<T>): Teardown | void;
+}
+
+/**
+ * The base of every token. Subclasses implement `start`; `group` says whether and how
+ * the token may be grouped (default: not at all).
+ */
+export abstract class Token<T> implements Operation<T> {
+  declare readonly __result?: T;
+  declare readonly [TOKEN]: true;
+  /** Kept for the socket waits' read path and for tokens built by older code; not used to dispatch. */
+  abstract readonly kind: TokenKind;
+  get group(): GroupRole {
+    return null;
+  }
+  abstract start(context: TokenContext<T>): Teardown | void;
+  [Symbol.iterator](): TokenIterator<this, T> {
+    return new TokenIterator(this);
+  }
+}
+// On the prototype, so a token costs no extra field.
+Object.defineProperty(Token.prototype, TOKEN, { value: true });
+
+/** True for a token from any loaded copy of core. */
+export function isToken(value: object): value is Token<unknown> {
+  return (value as { [TOKEN]?: unknown })[TOKEN] === true;
+}
+
+/**
+ * The base for tokens built outside core (STARTTLS, a client's connect). `start` begins
+ * the operation and may return a function that cancels it (called when the suspension
+ * ends: on resume, on halt, or when the routine is cancelled).
+ */
+export abstract class CustomToken<T> extends Token<T> {
+  readonly kind = TokenKind.Custom;
+}
+
+/**
+ * What `yield* token` walks: yields the token once, then returns what the hub sent back.
+ * A small class rather than a generator, because one is made for every `yield*` and a
+ * generator object costs several times as much to create.
+ */
+export class TokenIterator<K, T> implements Iterator<K, T, unknown> {
+  #token: K | null;
+  constructor(token: K) {
+    this.#token = token;
+  }
+  next(value?: unknown): IteratorResult<K, T> {
+    const token = this.#token;
+    if (token !== null) {
+      this.#token = null;
+      return { value: token, done: false };
+    }
+    return { value: value as T, done: true };
+  }
+  return(value: T): IteratorResult<K, T> {
+    this.#token = null;
+    return { value: value as T, done: true };
+  }
+  /** An error the hub throws in surfaces at the `yield*`, as it would from a generator. */
+  throw(error?: unknown): IteratorResult<K, T> {
+    this.#token = null;
+    throw error;
+  }
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
+
+/** Runs a teardown, whichever form it has. */
+export function tearDown(teardown: Teardown): void {
+  if (typeof teardown === 'function') teardown();
+  else teardown.cancel();
+}

@@ -1,0 +1,75 @@
+import type { Hub } from '../hub.js';
+import { type GroupRole, type TokenContext, Token, TokenKind } from './token.js';
+
+/** A routine waiting on an event, as the hub's event registry holds it. */
+export interface EventWaiter {
+  /** Called by `Hub.fire`; returns false if this waiter had already moved on (it is not counted). */
+  fired(value: unknown): boolean;
+}
+
+/** The token `wait()` returns. */
+export class WaitToken<T = unknown> extends Token<T> {
+  readonly kind = TokenKind.Wait;
+  constructor(readonly event: string) {
+    super();
+  }
+  override get group(): GroupRole {
+    return 'wait';
+  }
+  start(context: TokenContext<T>): Waiting {
+    const waiting = new Waiting(context.hub, this.event, context as TokenContext<unknown>);
+    context.hub.addWaiter(this.event, waiting);
+    return waiting;
+  }
+}
+
+class Waiting implements EventWaiter {
+  constructor(
+    readonly hub: Hub,
+    readonly event: string,
+    readonly context: TokenContext<unknown>,
+  ) {}
+  fired(value: unknown): boolean {
+    // Settled synchronously here, so a second fire before the woken routine runs cannot
+    // wake it twice; the routine itself runs after the firing one suspends (diesel's order).
+    if (this.context.settled) return false;
+    this.context.resolve(value);
+    return true;
+  }
+  cancel(): void {
+    this.hub.removeWaiter(this.event, this);
+  }
+}
+
+/** The token `fire()` returns. */
+export class FireToken extends Token<number> {
+  readonly kind = TokenKind.Fire;
+  constructor(
+    readonly event: string,
+    readonly value: unknown,
+  ) {
+    super();
+  }
+  start(context: TokenContext<number>): void {
+    context.resolve(context.hub.fire(this.event, this.value));
+  }
+}
+
+/**
+ * Suspends: until another routine calls `fire(event, value)`; returns `value`.
+ * @example
+ * const message = yield* wait<string>('chat');
+ */
+export function wait<T = unknown>(event: string): WaitToken<T> {
+  return new WaitToken<T>(event);
+}
+
+/**
+ * Suspends: no. Wakes every routine waiting on `event` with `value` (they run after the
+ * firing routine next suspends); returns how many were woken.
+ * @example
+ * yield* fire('chat', 'hello');
+ */
+export function fire(event: string, value?: unknown): FireToken {
+  return new FireToken(event, value);
+}

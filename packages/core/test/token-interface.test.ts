@@ -1,0 +1,199 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CustomToken,
+  Hub,
+  InvalidGroup,
+  first,
+  fire,
+  run,
+  sleep,
+  until,
+  wait,
+  type GroupRole,
+  type Routine,
+  type TokenContext,
+} from '../src/index.js';
+import { FakeClock, serveInMemory } from '../src/testing/index.js';
+import { until as eventually } from './helpers.js';
+
+/** A token as another loaded copy of core would build it: not our class, only the brand and the interface. */
+function foreignToken<T>(start: (context: TokenContext<T>) => void | (() => void), group: GroupRole = null) {
+  const token = {
+    [Symbol.for('diesel.token')]: true,
+    kind: 9,
+    group,
+    start,
+    *[Symbol.iterator](): Generator<unknown, T, unknown> {
+      return (yield token) as T;
+    },
+  };
+  return token;
+}
+
+/** A groupable token of a kind core does not know: resolves when `trigger` is called. */
+class Manual extends CustomToken<string> {
+  context: TokenContext<string> | null = null;
+  tornDown = 0;
+  override get group(): GroupRole {
+    return 'wait';
+  }
+  start(context: TokenContext<string>): () => void {
+    this.context = context;
+    return () => this.tornDown++;
+  }
+}
+
+describe('the token interface', () => {
+  it('runs a token built by another copy of core (recognised by its brand, not instanceof)', async () => {
+    const hub = new Hub();
+    const result = await run(
+      (function* () {
+        const now = yield foreignToken<string>((context) => context.resolve('at once'));
+        const later = yield foreignToken<number>((context) => {
+          setTimeout(() => context.resolve(42), 5);
+        });
+        return [now, later];
+      })(),
+      { hub },
+    );
+    expect(result).toEqual(['at once', 42]);
+  });
+
+  it('runs a Loop built by another copy of core', async () => {
+    const hub = new Hub();
+    const ran: string[] = [];
+    const foreignLoop = Object.assign(Object.create({ [Symbol.for('diesel.loop')]: true }) as object, {
+      name: 'foreign',
+      keepAlive: false,
+      restartDelay: 1,
+      create: () =>
+        (function* () {
+          ran.push('foreign loop');
+        })(),
+    });
+    await run(
+      (function* () {
+        yield foreignLoop;
+      })(),
+      { hub },
+    );
+    expect(ran).toEqual(['foreign loop']);
+    expect(hub.size).toBe(0);
+  });
+
+  it('resolves once: a second resolve or a late reject is ignored', async () => {
+    let context: TokenContext<string> | null = null;
+    const done = run(
+      (function* () {
+        return yield foreignToken<string>((c) => {
+          context = c;
+        });
+      })(),
+    );
+    await eventually(() => context !== null);
+    const c = context as unknown as TokenContext<string>;
+    expect(c.settled).toBe(false);
+    c.resolve('first');
+    c.resolve('second');
+    c.reject(new Error('late'));
+    expect(c.settled).toBe(true);
+    expect(await done).toBe('first');
+  });
+
+  it('a token that throws in start() has its error thrown into the generator', async () => {
+    const result = await run(
+      (function* () {
+        try {
+          yield foreignToken(() => {
+            throw new Error('cannot start');
+          });
+          return 'no';
+        } catch (error) {
+          return (error as Error).message;
+        }
+      })(),
+    );
+    expect(result).toBe('cannot start');
+  });
+
+  it('groups combine any groupable kind: a custom wait-like token wins, the others are torn down', async () => {
+    const clock = new FakeClock();
+    const manual = new Manual();
+    const { peer, exited } = serveInMemory(
+      function* () {
+        return yield* first(until('\n'), manual, wait('never'), sleep(30));
+      },
+      { clock },
+    );
+    await eventually(() => manual.context !== null);
+    manual.context!.resolve('custom won');
+    expect(await exited).toEqual({ ok: true, value: [undefined, 'custom won', undefined, undefined] });
+    expect(clock.pending).toBe(0); // the sleep was cancelled
+    expect(manual.tornDown).toBe(1);
+    peer.end();
+  });
+
+  it('a group member that rejects throws its error into the generator and tears the others down', async () => {
+    const clock = new FakeClock();
+    const manual = new Manual();
+    const hub = new Hub({ clock });
+    const result = run(
+      (function* (): Routine<unknown> {
+        try {
+          yield [manual, sleep(5), wait('e')];
+          return 'no';
+        } catch (error) {
+          return (error as Error).message;
+        }
+      })(),
+      { hub },
+    );
+    await eventually(() => manual.context !== null);
+    manual.context!.reject(new Error('member failed'));
+    expect(await result).toBe('member failed');
+    expect(clock.pending).toBe(0);
+    expect(await run(fire('e', 1), { hub })).toBe(0);
+  });
+
+  it('a token that is not groupable is an InvalidGroup, whatever copy of core built it', async () => {
+    const result = await run(
+      (function* (): Routine<unknown> {
+        try {
+          yield [wait('x'), foreignToken(() => undefined)];
+        } catch (error) {
+          return error;
+        }
+      })(),
+    );
+    expect(result).toBeInstanceOf(InvalidGroup);
+    expect((result as InvalidGroup).message).toMatch(/only wait, sleep and socket-wait tokens, not Object/);
+  });
+
+  it('a foreign token may be grouped when it declares a role', async () => {
+    const clock = new FakeClock();
+    const hub = new Hub({ clock });
+    const result = await run(
+      (function* (): Routine<unknown> {
+        return yield [sleep(5), foreignToken<string>((c) => c.resolve('now'), 'wait')];
+      })(),
+      { hub },
+    );
+    expect(result).toEqual([undefined, 'now']);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('halting tears down a pending custom token', async () => {
+    const hub = new Hub();
+    const manual = new Manual();
+    hub.spawn(
+      (function* () {
+        yield manual;
+      })(),
+    );
+    expect(hub.size).toBe(1);
+    hub.halt();
+    expect(manual.tornDown).toBe(1);
+    expect(hub.size).toBe(0);
+  });
+});
+
