@@ -1,4 +1,4 @@
-import { ConnectionClosed, CustomToken, type Hub, type Routine, type Runner, type TokenContext, on, receive, wait } from '@diesel/core';
+import { ConnectionClosed, CustomToken, type GroupRole, type Hub, type Routine, type Runner, type TokenContext, on, receive, wait } from '@diesel/core';
 import { type RedisClientOptions, RedisClient, currentHub } from './client.js';
 import { RedisClientError, RedisError } from './errors.js';
 import { RespParser } from './resp/parser.js';
@@ -35,6 +35,8 @@ export interface SubscriptionOptions {
 export const DEFAULT_MAX_QUEUED = 10_000;
 
 interface Waiter {
+  /** False once the routine moved on (a group's other member won): pass the message on. */
+  readonly live: boolean;
   resolve(message: PubSubMessage | null): void;
   reject(error: unknown): void;
 }
@@ -62,9 +64,8 @@ function text(value: RespValue | undefined): string {
  * credentials. `close()` ends it; a lost connection fails `message()` with
  * `ConnectionClosed`.
  *
- * Grouping: core's groups on this version take only waits, sleeps and socket waits, so
- * `first(sub.message(), sleep(5))` is refused with `InvalidGroup`; use
- * `sub.message(5)`, which gives `null` when 5 seconds pass without a message.
+ * `message()` is a wait-like token: it can be grouped, `first(sub.message(), sleep(5))`,
+ * with a socket wait, other waits or a sleep; `sub.message(5)` says the same in one token.
  * @example
  * const sub = yield* redis.subscribe('news');
  * for (;;) {
@@ -171,9 +172,12 @@ export class Subscription {
   }
 
   #deliver(message: PubSubMessage): void {
-    const waiter = this.#waiters.shift();
-    if (waiter !== undefined) waiter.resolve(message);
-    else this.#queue.push(message);
+    for (let waiter = this.#waiters.shift(); waiter !== undefined; waiter = this.#waiters.shift()) {
+      if (!waiter.live) continue;
+      waiter.resolve(message);
+      return;
+    }
+    this.#queue.push(message);
   }
 
   #fail(error: unknown): void {
@@ -303,6 +307,11 @@ export class MessageToken<T extends PubSubMessage | null> extends CustomToken<T>
     super();
   }
 
+  /** Wait-like: it may join a group (`first(sub.message(), sleep(5))`). */
+  override get group(): GroupRole {
+    return 'wait';
+  }
+
   start(context: TokenContext<T>): (() => void) | void {
     const sub = this.subscription;
     const queued = sub.take();
@@ -310,6 +319,9 @@ export class MessageToken<T extends PubSubMessage | null> extends CustomToken<T>
     if (sub.error !== null) return context.reject(sub.error);
     let timer: unknown = null;
     const remove = sub.addWaiter({
+      get live() {
+        return !context.settled;
+      },
       resolve: (message) => {
         if (timer !== null) context.hub.clock.cancel(timer);
         context.resolve(message as T);

@@ -318,9 +318,11 @@ describe('RedisClient: bad replies and lost servers', () => {
           })(),
         ),
       );
+      // Settled from the start: the rejections come while the test awaits the kill.
+      const settled = Promise.allSettled(routines);
       while (done < 2000) await new Promise((resolve) => setTimeout(resolve, 5));
       await victim.kill();
-      const outcomes = await Promise.allSettled(routines);
+      const outcomes = await settled;
       expect(failed).toBe(100);
       for (const outcome of outcomes) {
         expect(outcome.status).toBe('rejected');

@@ -138,16 +138,19 @@ describe('subscriptions', () => {
     }
   });
 
-  it('groups on this core refuse a custom token: first(sub.message(), sleep(5)) is a clear InvalidGroup', async () => {
+  it('message() can be grouped: first(sub.message(), sleep(n)) — the sleep wins when quiet, the message when one comes', async () => {
     const publisher = await client();
     const sub = await go(publisher.subscribe('g'));
-    await expect(
-      go(
-        (function* () {
-          return yield* first(sub.message() as never, sleep(5));
-        })(),
-      ),
-    ).rejects.toMatchObject({ code: 'DIESEL_ERR_INVALID_GROUP' });
+    const quiet = await go(first(sub.message(), sleep(0.05)));
+    expect(quiet).toEqual([undefined, true]);
+    // The group that lost left no waiter behind: the next message goes to the next taker.
+    const later = go(first(sub.message(), sleep(30)));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await go(publisher.publish('g', 'hello'));
+    expect(await later).toEqual([{ channel: 'g', message: 'hello' }, undefined]);
+    await go(publisher.publish('g', 'queued'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await go(first(sub.message(), sleep(30)))).toEqual([{ channel: 'g', message: 'queued' }, undefined]);
     sub.close();
   });
 });
