@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PNPM=(npx --yes pnpm@12.4.2)
 "${PNPM[@]}" install --frozen-lockfile
+node scripts/check-changesets.mjs
 "${PNPM[@]}" run build
 "${PNPM[@]}" run typecheck
 "${PNPM[@]}" run lint

@@ -1,3 +1,5 @@
+// First: refuses to load a second copy of core before any of its state exists.
+export { DuplicateCoreError, loadedCore, type CoreInstance } from './core-instance.js';
 export { Application, run, type ApplicationOptions } from './application.js';
 export { Client, call, readTurn, type ClientOptions } from './client.js';
 export type { Clock } from './clock.js';

@@ -3,6 +3,8 @@
  * an in-memory connection pair, a fake clock, and `serveInMemory` to run a connection
  * handler against a peer you drive from the test.
  */
+// First, as in the main entry: `@diesel/core/testing` alone is a core too.
+import '../core-instance.js';
 import { Connection, type RemoteAddress } from '../connection.js';
 import { Hub, type Outcome, type Routine } from '../hub.js';
 import type { DieselLogger } from '../logger.js';
