@@ -207,7 +207,7 @@ export class RedisClient extends Client {
     const options = this.#options;
     if (options.tls !== false) yield loadTls();
     const connectOptions: ConnectOptions & { tls?: unknown } = { timeout: options.connectTimeout };
-    if (options.tls !== false) connectOptions.tls = options.tls === true ? { servername: options.host } : options.tls;
+    if (options.tls !== false) connectOptions.tls = options.tls;
     this.#parser = new RespParser(options.parser);
     yield* super.connect(options.host, options.port, connectOptions);
     try {

@@ -40,8 +40,16 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-function launch(port: number, dir: string, extra: string[]): Promise<{ child: ChildProcess; ready: boolean; output: string }> {
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', '', ...extra];
+/** PEM files for a TLS-only server (`rediss://`): the plain port is turned off. */
+export interface RedisTlsFiles {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
+function launch(port: number, dir: string, extra: string[], tls?: RedisTlsFiles): Promise<{ child: ChildProcess; ready: boolean; output: string }> {
+  const listen = tls === undefined ? ['--port', String(port)] : ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no'];
+  const args = [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', '', ...extra];
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve) => {
@@ -65,31 +73,32 @@ function launch(port: number, dir: string, extra: string[]): Promise<{ child: Ch
 }
 
 /** Starts redis-server; `extra` are more `--option value` arguments (e.g. `--requirepass`). */
-export async function startRedis(extra: string[] = []): Promise<RedisServer> {
+export async function startRedis(extra: string[] = [], tls?: RedisTlsFiles): Promise<RedisServer> {
   let lastOutput = '';
   for (let attempt = 0; attempt < 10; attempt++) {
     const port = await freePort();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'diesel-redis-'));
-    const launched = await launch(port, dir, extra);
+    const launched = await launch(port, dir, extra, tls);
     let child = launched.child;
     const { ready, output } = launched;
     if (ready) {
       child.stdout!.resume();
       child.stderr!.resume();
       const cli = async (...args: string[]): Promise<string> => {
-        const { stdout } = await promisify(execFile)('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args]);
+        const secure = tls === undefined ? [] : ['--tls', '--cacert', tls.ca];
+        const { stdout } = await promisify(execFile)('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...secure, ...args]);
         return stdout.replace(/\n$/, '');
       };
       return {
         port,
-        url: `redis://127.0.0.1:${port}`,
+        url: `${tls === undefined ? 'redis' : 'rediss'}://127.0.0.1:${port}`,
         cli,
         async kill() {
           child.kill('SIGKILL');
           await exited(child);
         },
         async restart() {
-          const next = await launch(port, dir, extra);
+          const next = await launch(port, dir, extra, tls);
           if (!next.ready) throw new Error(`redis-server did not restart: ${next.output.slice(-2000)}`);
           child = next.child;
           child.stdout!.resume();
