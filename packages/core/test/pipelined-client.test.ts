@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Client, ConnectionClosed, Hub, call, first, run, sleep, until } from '../src/index.js';
+import { Client, ConnectionClosed, Hub, call, first, readTurn, receive, run, sleep, until } from '../src/index.js';
 import { MemoryLogger } from '../src/testing/index.js';
 
 /**
@@ -108,6 +108,32 @@ class LineClient extends Client {
     const [reply] = yield* first(until('\r\n'), sleep(seconds));
     if (reply === undefined) throw new Error('too slow');
     return reply.slice(1, -2);
+  }
+}
+
+/**
+ * A client whose protocol keeps its own buffer of received bytes (as a RESP parser does):
+ * replies for calls further back may already sit in it, so it takes its turn first.
+ */
+class BufferingClient extends Client {
+  #pending = '';
+  constructor(readonly takeTurn: boolean) {
+    super({ pipelined: true });
+  }
+
+  @call
+  *ask(text: string) {
+    yield `${text}\r\n`;
+    if (this.takeTurn) yield* readTurn();
+    for (;;) {
+      const at = this.#pending.indexOf('\r\n');
+      if (at !== -1) {
+        const line = this.#pending.slice(1, at);
+        this.#pending = this.#pending.slice(at + 2);
+        return line;
+      }
+      this.#pending += (yield* receive()).toString('latin1');
+    }
   }
 }
 
@@ -221,6 +247,33 @@ describe('pipelined Client', () => {
     const client = await connected();
     const results = await Promise.all(['a', 'b', 'c'].map((text) => run(client.askWithin(text, 30), { hub })));
     expect(results).toEqual(['a', 'b', 'c']);
+  });
+
+  it('readTurn(): a protocol with a buffer of its own still hands each reply to its own call', async () => {
+    server = await lineServer();
+    hub = new Hub({ logger: new MemoryLogger() });
+    const check = async (takeTurn: boolean): Promise<boolean> => {
+      const client = new BufferingClient(takeTurn);
+      await run(client.connect('127.0.0.1', server.port), { hub });
+      const settled = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, r) =>
+          run(
+            (function* routine() {
+              const got: string[] = [];
+              for (let i = 0; i < 10; i++) got.push(yield* client.ask(`r${r}-${i}`));
+              return got;
+            })(),
+            { hub },
+          ),
+        ),
+      );
+      client.close();
+      return settled.every((outcome, r) => outcome.status === 'fulfilled' && outcome.value.every((line, i) => line === `r${r}-${i}`));
+    };
+    expect(await check(true)).toBe(true);
+    // Without it, a call takes replies meant for the calls ahead of it from the buffer
+    // (and ends without passing the gate, so the client closes the connection).
+    expect(await check(false)).toBe(false);
   });
 
   it('without the option a client still runs one call at a time', async () => {
