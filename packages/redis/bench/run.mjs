@@ -17,7 +17,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Hub, run } from '@diesel/core';
 import { Redis } from 'ioredis';
-import { RedisClient } from '../dist/index.js';
+import { RedisClient, RespParser, encodeCommand } from '../dist/index.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const ROUNDS = QUICK ? 2 : 7;
@@ -225,6 +225,50 @@ const pubsub = await rounds([
   },
 ]);
 report(`pub/sub: ${MESSAGES.toLocaleString('en-US')} messages published in pipelines of 1,000, timed until all are received`, 'msgs/s', pubsub, "ioredis on('message')");
+
+// The codec alone, no socket: parsing a buffer of 1,000 mixed replies (bulk strings,
+// integers, simple strings, a small array), and encoding SET commands.
+const replies = Buffer.from(
+  Array.from({ length: 250 }, (_, i) => `$32\r\n${value}\r\n:${i}\r\n+OK\r\n*2\r\n$3\r\nkey\r\n$5\r\nvalue\r\n`).join(''),
+);
+const codec = await rounds([
+  {
+    name: 'RespParser.read(), whole buffer',
+    run: () =>
+      measure(200 * 1000, async () => {
+        for (let r = 0; r < 200; r++) {
+          const parser = new RespParser();
+          parser.feed(replies);
+          let count = 0;
+          while (parser.read() !== undefined) count++;
+          if (count !== 1000) throw new Error('parser lost replies');
+        }
+      }),
+  },
+  {
+    name: 'RespParser.read(), 1 KiB chunks',
+    run: () =>
+      measure(200 * 1000, async () => {
+        for (let r = 0; r < 200; r++) {
+          const parser = new RespParser();
+          let count = 0;
+          for (let at = 0; at < replies.length; at += 1024) {
+            parser.feed(replies.subarray(at, at + 1024));
+            while (parser.read() !== undefined) count++;
+          }
+          if (count !== 1000) throw new Error('parser lost replies');
+        }
+      }),
+  },
+  {
+    name: 'encodeCommand(SET key value)',
+    run: () =>
+      measure(200_000, async () => {
+        for (let i = 0; i < 200_000; i++) encodeCommand(['SET', `bench:key:${i & 1023}`, value]);
+      }),
+  },
+]);
+report('codec alone (no socket)', 'values/s', codec, 'RespParser.read(), whole buffer');
 
 dieselSub.close();
 diesel.close();

@@ -14,7 +14,7 @@ import {
 } from './convert.js';
 import { RedisClientError, RedisError } from './errors.js';
 import { RespParser, type RespParserOptions } from './resp/parser.js';
-import { encodeCommand, encodeCommands, type RedisArgument } from './resp/serializer.js';
+import { commandText, commandsText, encodeCommand, encodeCommands, type RedisArgument } from './resp/serializer.js';
 import { RespPush, type RespValue } from './resp/types.js';
 import { type Subscription, type SubscriptionOptions, openSubscription } from './pubsub.js';
 import { DEFAULT_REDIS_PORT, parseRedisUrl } from './url.js';
@@ -232,7 +232,7 @@ export class RedisClient extends Client {
   }
 
   /** @internal The routine of one call: writes the command, then reads its reply in turn. */
-  *#run<R>(wire: Uint8Array, convert: Convert<R>, name: string): Routine<R> {
+  *#run<R>(wire: string | Uint8Array, convert: Convert<R>, name: string): Routine<R> {
     // The parser of the connection this call runs on (a reconnect makes a new one).
     const parser = this.#parser;
     yield wire;
@@ -269,7 +269,7 @@ export class RedisClient extends Client {
   #send<R>(args: readonly RedisArgument[], convert: Convert<R>): RedisOperation<R> {
     // Encoded here, before the call exists: a bad argument throws at the call site and
     // nothing is written.
-    const wire = encodeCommand(args);
+    const wire = commandText(args) ?? encodeCommand(args);
     const name = typeof args[0] === 'string' ? args[0].toUpperCase() : 'command';
     const call = new CallToken<R>(this, this.#run(wire, convert, name), name);
     if (this.#options.reconnect === null || !this.#wanted || this.connected) {
@@ -351,7 +351,7 @@ export class RedisClient extends Client {
    * const [a, b] = yield* redis.pipeline([['INCR', 'a'], ['GET', 'b']]);
    */
   pipeline(commands: readonly (readonly RedisArgument[])[]): RedisOperation<(RespValue | RedisError)[]> {
-    const wire = encodeCommands(commands);
+    const wire = commandsText(commands) ?? encodeCommands(commands);
     const call = new CallToken(this, this.#runMany(wire, commands.length), 'PIPELINE');
     if (this.#options.reconnect === null || !this.#wanted || this.connected) {
       return call as unknown as RedisOperation<(RespValue | RedisError)[]>;
@@ -359,7 +359,7 @@ export class RedisClient extends Client {
     return this.#afterReconnect(call);
   }
 
-  *#runMany(wire: Uint8Array, count: number): Routine<(RespValue | RedisError)[]> {
+  *#runMany(wire: string | Uint8Array, count: number): Routine<(RespValue | RedisError)[]> {
     const parser = this.#parser;
     yield wire;
     yield TURN;

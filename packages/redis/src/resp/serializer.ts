@@ -28,7 +28,44 @@ function argumentBytes(arg: RedisArgument, index: number): string | Uint8Array {
  * // '*3\r\n$3\r\nSET\r\n$8\r\ngreeting\r\n$5\r\nhello\r\n'
  */
 export function encodeCommand(args: readonly RedisArgument[]): Buffer {
-  return encodeCommands([args]);
+  const text = commandText(args);
+  return text !== null ? Buffer.from(text, 'utf8') : encodeCommands([args]);
+}
+
+/**
+ * @internal The command as text, or null if an argument is bytes. The client writes
+ * this string as it is: the socket encodes it once, where building a Buffer piece by
+ * piece cost three times as much per command (bench: codec alone).
+ */
+export function commandText(args: readonly RedisArgument[]): string | null {
+  if (args.length === 0) throw new RedisArgumentError('a command needs at least its name');
+  let text = `*${args.length}\r\n`;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    let part: string;
+    if (typeof arg === 'string') part = arg;
+    else if (arg instanceof Uint8Array) return null;
+    else part = argumentBytes(arg, i) as string;
+    // ASCII (the usual key or number) has as many bytes as characters: skip the count.
+    text += `$${isAscii(part) ? part.length : Buffer.byteLength(part)}\r\n${part}\r\n`;
+  }
+  return text;
+}
+
+/** @internal Several commands as one text (a pipeline), or null if an argument is bytes. */
+export function commandsText(commands: readonly (readonly RedisArgument[])[]): string | null {
+  let text = '';
+  for (const args of commands) {
+    const one = commandText(args);
+    if (one === null) return null;
+    text += one;
+  }
+  return text;
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+function isAscii(text: string): boolean {
+  return text.length < 64 ? !NON_ASCII.test(text) : Buffer.byteLength(text) === text.length;
 }
 
 /**
