@@ -3,7 +3,7 @@
  */
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectionClosed, Hub, run, type Routine, type Token } from '@diesel/core';
+import { ConnectionClosed, Hub, Timeout, run, timeout, type Routine, type Token } from '@diesel/core';
 import { MemoryLogger } from '@diesel/core/testing';
 import { RedisClient, RedisError, RespProtocolError, type RespValue } from '../src/index.js';
 import { startRedis, type RedisServer } from './redis-server.js';
@@ -294,6 +294,33 @@ describe('RedisClient: bad replies and lost servers', () => {
       expect(await go(neighbour.ping())).toBe('PONG');
     } finally {
       fake.close();
+    }
+  });
+
+  it('a server that stops answering: timeout() gives up on one call, and the calls behind it fail cleanly', async () => {
+    // Accepts and reads, never answers (a hung server, or one behind a dead link).
+    const sockets: net.Socket[] = [];
+    const mute = net.createServer((socket) => {
+      sockets.push(socket);
+      socket.resume();
+    });
+    await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
+    try {
+      start();
+      const client = new RedisClient();
+      // connect() itself needs no reply: no AUTH, SELECT or HELLO to send.
+      await go(client.connect('127.0.0.1', (mute.address() as net.AddressInfo).port));
+      const neighbour = await connected();
+      const behind = [go(client.get('a')), go(client.get('b'))].map((call) => call.catch((error: unknown) => error));
+      await expect(go(timeout(0.2, client.get('c')))).rejects.toBeInstanceOf(Timeout);
+      // The timed-out call wrote a command and left: later replies would shift, so the
+      // connection is closed and every call still in flight fails with ConnectionClosed.
+      for (const error of await Promise.all(behind)) expect(error).toBeInstanceOf(ConnectionClosed);
+      expect(client.inFlight).toBe(0);
+      expect(await go(neighbour.ping())).toBe('PONG');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      mute.close();
     }
   });
 
