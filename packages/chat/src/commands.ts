@@ -1,3 +1,4 @@
+import type { Routine } from '@diesel/core';
 import type { ChatMember } from './room.js';
 
 /**
@@ -7,7 +8,7 @@ import type { ChatMember } from './room.js';
  * @example
  * if (!(yield* handleLine(me, line))) return;
  */
-export function* handleLine(member: ChatMember, line: string): Generator<unknown, boolean, unknown> {
+export function* handleLine(member: ChatMember, line: string): Routine<boolean> {
   const text = line.trim();
   if (text === '/quit') return false;
   if (text === '/who') {

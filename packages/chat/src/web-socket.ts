@@ -1,4 +1,4 @@
-import { ConnectionClosed, Loop, type Routine } from '@diesel/core';
+import { ConnectionClosed, type Routine, spawn } from '@diesel/core';
 import { CloseCode, type WebSocket, WebSocketError } from '@diesel/http';
 import { handleLine, whoLine } from './commands.js';
 import { ChatError } from './errors.js';
@@ -11,8 +11,9 @@ import type { ChatMember, ChatRoom } from './room.js';
  * work too). Mount it with `@diesel/http`'s `websocket()`:
  *
  * Suspends: it runs as long as the socket is open. The handler routine reads the socket
- * (`ws.wait()`); a sibling Loop waits on the room and sends what it says (`ws.send`),
- * since a WebSocket read cannot share a group with `wait()`.
+ * (`ws.wait()`); a child task waits on the room and sends what it says (`ws.send`),
+ * since a WebSocket read cannot share a group with `wait()`. Being a child, the sender
+ * ends with the handler: nothing of a member outlives its socket.
  * @example
  * const routes = router({ '/chat/ws': websocket(chatSocket(room)) });
  */
@@ -35,7 +36,7 @@ export function chatSocket(room: ChatRoom): (ws: WebSocket) => Routine<void> {
         }
       }
       yield* member.notice(whoLine(member));
-      yield new Loop({ name: `chat ${member.nick} (websocket)` }, relay, member, ws);
+      yield* spawn(relay, member, ws);
       for (let message = yield* ws.wait(); message !== null; message = yield* ws.wait()) {
         if (typeof message !== 'string') continue;
         if (member.dropped) break;
@@ -45,7 +46,8 @@ export function chatSocket(room: ChatRoom): (ws: WebSocket) => Routine<void> {
         }
       }
     } finally {
-      // Leaving also wakes the relay, which then sees `member.left` and ends.
+      // Leaving also wakes the relay, which then sees `member.left` and ends; if it is
+      // still running when this routine ends, it is cancelled as this routine's child.
       if (member !== null) yield* member.leave();
     }
   };

@@ -1,4 +1,4 @@
-import { type Routine, run } from '@diesel/core';
+import { type Application, type Routine, run } from '@diesel/core';
 import { WebSocketClient, type WebSocketClientOptions, WebSocketError } from '@diesel/http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChatRoom, chatService, chatWebService } from '../src/index.js';
@@ -35,15 +35,43 @@ class Browserish {
   }
 }
 
-async function startBoth(): Promise<{ tcp: number; web: number; room: ChatRoom }> {
+async function startBoth(): Promise<{ tcp: number; web: number; room: ChatRoom; app: Application }> {
   const room = new ChatRoom();
   const tcp = chatService({ port: 0, host: '127.0.0.1', room });
   const web = chatWebService({ port: 0, host: '127.0.0.1', room });
-  await startApp((app) => app.addService(tcp).addService(web));
-  return { tcp: tcp.port, web: web.port, room };
+  const { app } = await startApp((app) => app.addService(tcp).addService(web));
+  return { tcp: tcp.port, web: web.port, room, app };
+}
+
+/** Polls until `check` holds: routines end on I/O callbacks, not in step with the test. */
+async function eventually(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 10_000; i++) {
+    if (check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  throw new Error(`gave up waiting for ${what}`);
 }
 
 describe('chat page and WebSocket', () => {
+  it('a WebSocket member is two routines (reader and sender task); when its socket vanishes, neither remains', async () => {
+    const { tcp, web, room, app } = await startBoth();
+    const alice = await LineClient.join(tcp, 'alice');
+    await alice.until('* in the room: alice');
+    const aliceOnly = app.hub.size;
+    const bob = await Browserish.open(`ws://127.0.0.1:${web}/ws`, { origin: `http://127.0.0.1:${web}` });
+    await bob.send('bob');
+    expect(await bob.next()).toBe('* bob joined');
+    expect(await bob.next()).toBe('* in the room: alice, bob');
+    expect(app.hub.size).toBe(aliceOnly + 2);
+    bob.ws.terminate();
+    await alice.until('* bob left');
+    await eventually(() => app.hub.size === aliceOnly, "bob's routines to end");
+    expect(room.nicks).toEqual(['alice']);
+    // The neighbour is still served.
+    alice.send('anyone?');
+    expect(await alice.next()).toBe('alice: anyone?');
+  });
+
   it('serves the page, which opens the socket on the same port', async () => {
     const { web } = await startBoth();
     const page = await fetch(`http://127.0.0.1:${web}/`);

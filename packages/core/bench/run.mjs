@@ -1,8 +1,8 @@
-// `pnpm bench` (after `pnpm build`): core's four benchmarks, each racing diesel against
-// raw node:net / raw timers in the same run, then a table of the ratios. Writes the
+// `pnpm bench` (after `pnpm build`): core's six benchmarks, each racing diesel against
+// raw node:net / raw timers / promises in the same run, then a table of the ratios. Writes the
 // results to ../bench-results/core.json as well. About a minute on two shared cores.
 //
-//   node bench/run.mjs            all four
+//   node bench/run.mjs            all six
 //   node bench/run.mjs 1 3        only benchmarks 1 and 3
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -25,28 +25,28 @@ const results = { node: process.version, cpus: os.cpus().length, cpuModel: os.cp
 const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 if (wanted(1)) {
-  console.error('1/4 echo round trips on one connection...');
+  console.error('1/6 echo round trips on one connection...');
   const r = await runChild('echo-roundtrip.mjs', ['7']);
   results.roundTrips = r;
   rows.push(['1. 5000 echo round trips, one connection', 'round trips/s', fmt(r.raw.rate), fmt(r.diesel.rate), r.diesel.rate / r.raw.rate, '>= 0.95', true]);
   rows.push(['   (CPU per round trip, both ends)', 'µs', fmt(r.raw.cpuMicros, 1), fmt(r.diesel.cpuMicros, 1), r.raw.cpuMicros / r.diesel.cpuMicros, '(inverse)', null]);
 }
 if (wanted(2)) {
-  console.error('2/4 100 connections pipelining echo lines...');
+  console.error('2/6 100 connections pipelining echo lines...');
   const r = await runChild('echo-pipeline.mjs', ['2', '3']);
   results.pipelining = r;
   rows.push(['2. 100 connections pipelining echo lines', 'lines/s', fmt(r.raw.rate), fmt(r.diesel.rate), r.diesel.rate / r.raw.rate, '>= 0.9', true]);
   rows.push(['   (server CPU per line)', 'µs', fmt(r.raw.cpuMicros, 1), fmt(r.diesel.cpuMicros, 1), r.raw.cpuMicros / r.diesel.cpuMicros, '(inverse)', null]);
 }
 if (wanted(3)) {
-  console.error('3/4 10,000 idle connections...');
+  console.error('3/6 10,000 idle connections...');
   const r = await runChild('idle-connections.mjs', ['10000']);
   results.idle = r;
   rows.push(['3. 10,000 idle connections: server RSS', 'bytes/conn', fmt(r.raw.rssPerConnection), fmt(r.diesel.rssPerConnection), r.diesel.rssPerConnection / r.raw.rssPerConnection, '<= 1.25', false]);
   rows.push(['   server V8 heap', 'bytes/conn', fmt(r.raw.heapPerConnection), fmt(r.diesel.heapPerConnection), r.diesel.heapPerConnection / r.raw.heapPerConnection, '', null]);
 }
 if (wanted(4)) {
-  console.error('4/4 10,000 loops sleeping and waking...');
+  console.error('4/6 10,000 loops sleeping and waking...');
   const sleepers = {};
   for (const kind of ['timeout', 'promise', 'diesel']) sleepers[kind] = await runChild('sleep-loops.mjs', [kind, '10000', '1', '3']);
   results.sleepers = sleepers;
@@ -57,6 +57,24 @@ if (wanted(4)) {
   rows.push(['   timer cost vs async/await', 'µs', fmt(promise.cpuMicrosPerWakeup, 2), fmt(diesel.cpuMicrosPerWakeup, 2), diesel.cpuMicrosPerWakeup / promise.cpuMicrosPerWakeup, '(cost ×)', null]);
 }
 
+if (wanted(5)) {
+  console.error('5/6 spawn + join of an empty child vs Promise.all of an empty async function...');
+  const r = await runChild('spawn-join.mjs', ['7', '100000']);
+  results.spawnJoin = r;
+  const spread = (x) => `${fmt(x.nsMin)}–${fmt(x.nsMax)}`;
+  rows.push(['5. spawn+join an empty child (vs Promise.all)', 'ns each', fmt(r.promise.ns), fmt(r.diesel.ns), r.diesel.ns / r.promise.ns, '(cost ×)', null]);
+  rows.push([`   spread over ${r.rounds} rounds`, 'ns each', spread(r.promise), spread(r.diesel), r.diesel.ns / r.promise.ns, '', null]);
+  rows.push(['   CPU per spawn+join', 'ns', fmt(r.promise.cpuNs), fmt(r.diesel.cpuNs), r.diesel.cpuNs / r.promise.cpuNs, '(cost ×)', null]);
+}
+if (wanted(6)) {
+  console.error('6/6 timeout() around each of 5000 echo round trips...');
+  const r = await runChild('timeout-roundtrip.mjs', ['9']);
+  results.timeoutRoundTrips = r;
+  // "raw" here is the bare call, "diesel" the same call inside timeout(5, ...).
+  rows.push(['6. echo round trips in timeout(5, …) (vs bare)', 'round trips/s', fmt(r.bare.rate), fmt(r.timeout.rate), r.timeout.rate / r.bare.rate, '>= 0.95', true]);
+  rows.push(['   CPU per round trip, both ends', 'µs', fmt(r.bare.cpuMicros, 1), fmt(r.timeout.cpuMicros, 1), r.timeout.cpuMicros / r.bare.cpuMicros, '<= 1.05', false]);
+}
+
 // A goal is met when the ratio is on the right side of it: `>= x` or `<= x`.
 const verdict = (ratio, goal) => {
   const m = /^(>=|<=) ([\d.]+)$/.exec(goal);
@@ -64,7 +82,7 @@ const verdict = (ratio, goal) => {
   const ok = m[1] === '>=' ? ratio >= Number(m[2]) : ratio <= Number(m[2]);
   return ok ? 'met' : 'MISSED';
 };
-const table = [['benchmark', 'unit', 'raw node', 'diesel', 'diesel/raw', 'goal', '']].concat(
+const table = [['benchmark', 'unit', 'peer', 'diesel', 'diesel/peer', 'goal', '']].concat(
   rows.map(([name, unit, raw, diesel, ratio, goal]) => [name, unit, raw, diesel, `${ratio.toFixed(2)}×`, goal, verdict(ratio, goal)]),
 );
 const widths = table[0].map((_, i) => Math.max(...table.map((row) => String(row[i]).length)));

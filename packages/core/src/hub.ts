@@ -5,6 +5,7 @@ import { ConsoleLogger, type DieselLogger } from './logger.js';
 import type { Loop } from './loop.js';
 import { Runner, describe, type Routine, type SpawnOptions } from './runner.js';
 import type { EventWaiter } from './tokens/wait-fire.js';
+import type { Yieldable } from './yieldable.js';
 
 export { Runner, describe, isRoutine, type Outcome, type Routine, type SpawnOptions } from './runner.js';
 export { CustomToken, type TokenContext } from './tokens/token.js';
@@ -143,7 +144,8 @@ export class Hub {
 
 /** A routine made of one operation (a token, a write, …): it yields it and returns the result. */
 export function* yieldOnce(operation: unknown): Routine {
-  return yield operation;
+  // Untyped on purpose: run() and on() take what the caller gives; the runner checks it.
+  return yield operation as Yieldable;
 }
 
 /** True for errors that only mean "the peer went away" — not worth an error log line. */

@@ -25,8 +25,10 @@ export {
   SentinelNotFound,
   Timeout,
 } from './errors.js';
-export { Task, SpawnToken, all, race, spawn, timeout, type ResultOf, type Runnable } from './tokens/task.js';
+export { Task, SpawnToken, all, race, spawn, type ResultOf, type Runnable } from './tokens/task.js';
+export { timeout } from './tokens/timeout.js';
 export { Local } from './tokens/local.js';
+export type { LoopLike, NestedRoutine, Yieldable } from './yieldable.js';
 export {
   registerConnectOption,
   registerServiceOption,

@@ -8,12 +8,14 @@ import { Producing } from './tokens/producer.js';
 import { Awaiting } from './tokens/promise.js';
 import { type Operation, type Teardown, type TokenContext, isToken, tearDown } from './tokens/token.js';
 import { Draining } from './tokens/write.js';
+import type { Yieldable } from './yieldable.js';
 
 /**
  * A routine: a generator the hub drives. It yields tokens, strings/bytes to write,
- * nested routines, promises, producers or new `Loop`s, and gets their results back.
+ * nested routines, promises, producers or new `Loop`s (a `Yieldable`), and gets their
+ * results back. A generator yielding anything else is not a `Routine`.
  */
-export type Routine<R = unknown> = Generator<unknown, R, unknown>;
+export type Routine<R = unknown> = Generator<Yieldable, R, unknown>;
 
 /** How a finished routine ended. */
 export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown; halted: boolean };
@@ -74,36 +76,41 @@ export function describe(error: unknown): string {
  * once; the runner ignores it once the routine has moved on (resumed, cancelled, halted).
  */
 class Suspension<T> implements TokenContext<T> {
-  settled = false;
-  /** True while `start` runs: a settlement then is returned to the routine without suspending. */
-  sync = true;
-  throwing = false;
-  value: unknown = undefined;
+  // Three fields only: one of these is held by every idle connection. A settlement
+  // inside `start` is kept on the runner (#syncValue), the connection read through it.
+  /** STARTING while `start` runs (a settlement is then returned without suspending), then PENDING, then SETTLED. */
+  state = STARTING;
   teardown: Teardown | void = undefined;
-  constructor(
-    readonly runner: Runner,
-    readonly connection: Connection | null,
-  ) {}
+  constructor(readonly runner: Runner) {}
   get hub(): Hub {
     return this.runner.hub;
   }
+  /** The connection of the frame that yielded (frames do not change while it is suspended). */
+  get connection(): Connection | null {
+    return this.runner.connection;
+  }
+  get settled(): boolean {
+    return this.state === SETTLED;
+  }
   resolve(value: T): void {
-    if (this.settled) return;
-    this.settled = true;
-    if (this.sync) this.value = value;
+    const state = this.state;
+    if (state === SETTLED) return;
+    this.state = SETTLED;
+    if (state === STARTING) this.runner.settledAtOnce(false, value);
     else this.runner.woken(this, false, value);
   }
   reject(error: unknown): void {
-    if (this.settled) return;
-    this.settled = true;
-    if (this.sync) {
-      this.throwing = true;
-      this.value = error;
-    } else {
-      this.runner.woken(this, true, error);
-    }
+    const state = this.state;
+    if (state === SETTLED) return;
+    this.state = SETTLED;
+    if (state === STARTING) this.runner.settledAtOnce(true, error);
+    else this.runner.woken(this, true, error);
   }
 }
+
+const STARTING = 0;
+const PENDING = 1;
+const SETTLED = 2;
 
 /**
  * One running routine and the stack of generators it has called into: a small
@@ -141,6 +148,9 @@ export class Runner {
   // The value the next step sends in (or throws in, if #throwing).
   #value: unknown = undefined;
   #throwing = false;
+  // What an operation settled with inside its `start`.
+  #syncValue: unknown = undefined;
+  #syncThrowing = false;
   /** Spawned children still running; cancelled when this routine ends. */
   #children: Set<Runner> | null = null;
   #parent: Runner | null;
@@ -215,6 +225,12 @@ export class Runner {
 
   start(): void {
     this.#drive();
+  }
+
+  /** @internal A suspension settled inside its `start`. */
+  settledAtOnce(throwing: boolean, value: unknown): void {
+    this.#syncThrowing = throwing;
+    this.#syncValue = value;
   }
 
   /** @internal A suspension settled after `start` returned. */
@@ -368,18 +384,27 @@ export class Runner {
 
   /** Starts an operation: its result now if it settled inside `start`, else SUSPEND. */
   #suspend(operation: Operation<unknown>): unknown {
-    const suspension = new Suspension<unknown>(this, this.connection);
+    const suspension = new Suspension<unknown>(this);
     let teardown: Teardown | void;
     try {
       teardown = operation.start(suspension);
-    } finally {
-      suspension.sync = false;
+    } catch (error) {
+      suspension.state = SETTLED;
+      this.#syncValue = undefined;
+      this.#syncThrowing = false;
+      throw error;
     }
-    if (suspension.settled) {
+    if (suspension.state === SETTLED) {
       if (teardown !== undefined) tearDown(teardown);
-      if (suspension.throwing) throw suspension.value;
-      return suspension.value;
+      const value = this.#syncValue;
+      this.#syncValue = undefined;
+      if (this.#syncThrowing) {
+        this.#syncThrowing = false;
+        throw value;
+      }
+      return value;
     }
+    suspension.state = PENDING;
     suspension.teardown = teardown;
     this.#pending = suspension;
     return SUSPEND;
@@ -458,7 +483,7 @@ export class Runner {
     const pending = this.#pending;
     if (pending === null) return;
     this.#pending = null;
-    pending.settled = true;
+    pending.state = SETTLED;
     const teardown = pending.teardown;
     if (teardown === undefined) return;
     pending.teardown = undefined;

@@ -256,13 +256,13 @@ describe('Application and Loop', () => {
 
 class EchoClient extends Client {
   @call
-  *echo(message: string): Generator<unknown, string, unknown> {
+  *echo(message: string): Routine<string> {
     yield `${message}\r\n`;
     return yield* until('\r\n');
   }
 
   @call
-  *echoWithResponse(message: string): Generator<unknown, string, unknown> {
+  *echoWithResponse(message: string): Routine<string> {
     yield `${message}\r\n`;
     const reply = yield* until('\r\n');
     yield response(`[${reply.trim()}]`);

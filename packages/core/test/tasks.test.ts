@@ -32,7 +32,7 @@ function* child(value: number, seconds: number, log?: string[]) {
   }
 }
 
-function* failing(message: string, seconds: number): Generator<unknown, never, unknown> {
+function* failing(message: string, seconds: number): Routine<never> {
   yield* sleep(seconds);
   throw new Error(message);
 }
@@ -119,7 +119,7 @@ describe('spawn, join, cancel', () => {
 
   it('a child that fails at once (before the parent could join) is delivered at the next suspension, once', async () => {
     const hub = new Hub();
-    function* boom(): Generator<unknown, never, unknown> {
+    function* boom(): Routine<never> {
       throw new Error('at once');
     }
     const result = await run(
@@ -303,10 +303,18 @@ describe('timeout, all, race', () => {
     const clock = new FakeClock();
     const hub = new Hub({ clock });
     const log: string[] = [];
-    const inTime = run(timeout(5, child(1, 2, log)), { hub });
+    const inTime = run(
+      (function* () {
+        const value = yield* timeout(5, child(1, 2, log));
+        // The cleared deadline must not interrupt what the routine does next.
+        yield* sleep(10);
+        return value;
+      })(),
+      { hub },
+    );
     await clock.advance(2);
+    await clock.advance(10);
     expect(await inTime).toBe(1);
-    expect(clock.pending).toBe(0); // the deadline was cleared
 
     log.length = 0;
     const late = run(
@@ -350,7 +358,37 @@ describe('timeout, all, race', () => {
     await clock.advance(1);
     expect(await done).toBe(1);
     expect(seen).toEqual(['DIESEL_ERR_CANCELLED']);
-    expect(clock.pending).toBe(0);
+    await clock.advance(20); // the outer deadline passes: it was cleared, nothing is thrown anywhere
+    expect(hub.size).toBe(0);
+  });
+
+  it('many timeouts, set and cleared out of order, each fire at their own time', async () => {
+    const clock = new FakeClock();
+    const hub = new Hub({ clock });
+    const outcomes: string[] = [];
+    function* limited(name: string, limit: number, takes: number) {
+      try {
+        yield* timeout(limit, sleep(takes));
+        outcomes.push(`${name} done at ${clock.now() / 1000}`);
+      } catch (error) {
+        outcomes.push(`${name} ${(error as Timeout).code} at ${clock.now() / 1000}`);
+      }
+    }
+    // Deadlines at 5, 1, 3, 2 and 100 (inserted out of order); 200 routines that finish in time in between.
+    for (const [name, limit, takes] of [['a', 5, 10], ['b', 1, 10], ['c', 3, 10], ['d', 2, 1.5], ['e', 100, 4]] as const) {
+      hub.spawn(limited(name, limit, takes));
+    }
+    for (let i = 0; i < 200; i++) hub.spawn(limited(`quick${i}`, 50, 0.5));
+    for (let second = 0; second < 6; second++) await clock.advance(1);
+    expect(outcomes.filter((line) => !line.startsWith('quick'))).toEqual([
+      'b DIESEL_ERR_TIMEOUT at 1',
+      'd done at 1.5',
+      'c DIESEL_ERR_TIMEOUT at 3',
+      'e done at 4',
+      'a DIESEL_ERR_TIMEOUT at 5',
+    ]);
+    expect(outcomes.filter((line) => line.startsWith('quick')).every((line) => line.endsWith('done at 0.5'))).toBe(true);
+    expect(hub.size).toBe(0);
   });
 
   it('timeout() of a single token', async () => {

@@ -3,15 +3,13 @@ import {
   type Connection,
   ConnectionClosed,
   type DieselLogger,
-  Loop,
   type RemoteAddress,
   type Routine,
   connect,
-  fire,
   on,
   receive,
+  spawn,
   thisConnection,
-  wait,
 } from '@diesel/core';
 import { formatAddress } from './address.js';
 import { ForwarderError } from './errors.js';
@@ -59,14 +57,11 @@ let connections = 0;
 /** What the two copy directions of one forwarded connection share. */
 interface Session {
   readonly id: number;
-  readonly event: string;
   readonly chunkSize: number;
   readonly emit: ((event: ForwardEvent) => void) | null;
   readonly dump: boolean;
   bytesUp: number;
   bytesDown: number;
-  /** Directions still copying. */
-  running: number;
   /** Set by the first direction that fails; the other then stops quietly. */
   failure: Error | null;
 }
@@ -105,7 +100,7 @@ export function forwarder(target: ForwardTarget, options: ForwarderOptions = {})
   return function* forward(remote: RemoteAddress): Routine<void> {
     const id = ++connections;
     const started = performance.now();
-    const session: Session = { id, event: `diesel-forwarder:${id}`, chunkSize, emit, dump, bytesUp: 0, bytesDown: 0, running: 2, failure: null };
+    const session: Session = { id, chunkSize, emit, dump, bytesUp: 0, bytesDown: 0, failure: null };
     const client = yield* thisConnection();
     let reason: CloseReason = 'halted';
     let error: Error | undefined;
@@ -123,10 +118,11 @@ export function forwarder(target: ForwardTarget, options: ForwarderOptions = {})
         return;
       }
       emit?.({ type: 'open', id, client: remote, target: where });
-      // target → client runs beside us; client → target runs here.
-      yield new Loop({ name: `forward #${id} down` }, copyDirection, upstream, client, 'down' as Direction, session);
+      // target → client runs beside us as a child task, so it cannot outlive this
+      // handler (a halt, a failure here); client → target runs here.
+      const down = yield* spawn(copyDirection, upstream, client, 'down' as Direction, session);
       yield* copyDirection(client, upstream, 'up', session);
-      while (session.running > 0) yield* wait(session.event);
+      yield* down.join();
       reason = session.failure === null ? 'closed' : 'reset';
       if (session.failure !== null) error = session.failure;
     } finally {
@@ -159,8 +155,6 @@ function* copyDirection(src: Connection, dst: Connection, direction: Direction, 
       abort(dst);
     }
   }
-  session.running--;
-  if (session.running === 0) yield* fire(session.event);
 }
 
 /** Runs with `src` as the current connection, so its `receive()` needs no `on()`. */

@@ -89,7 +89,7 @@ export class HttpClient extends Client {
   }
 
   /** One request and response on the current connection. */
-  *#exchange(method: string, path: string, headers: HeadersInit | undefined, body: HttpBody | undefined): Generator<unknown, HttpClientResponse, unknown> {
+  *#exchange(method: string, path: string, headers: HeadersInit | undefined, body: HttpBody | undefined): Routine<HttpClientResponse> {
     const fields = new HttpHeaders();
     for (const [name, value] of toHeaders(headers)) fields.add(name, value);
     const deadline = performance.now() + this.#timeout * 1000;

@@ -167,7 +167,7 @@ export function fetchApp(app: FetchApp, options: FetchAppOptions = {}): HttpHand
 
     // The response body: a generator the server writes chunk by chunk; between chunks it
     // yields promises to the hub and keeps serving the app's request-body pulls.
-    function* streamOut(): Generator<unknown, void, unknown> {
+    function* streamOut(): Routine<void> {
       const chunks = stream!.getReader();
       let finished = false;
       let next: Promise<ChunkResult> | null = null;

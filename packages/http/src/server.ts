@@ -14,6 +14,7 @@ import {
   type DieselLogger,
   type RemoteAddress,
   type Routine,
+  type Yieldable,
   SentinelNotFound,
   describe,
   first,
@@ -533,8 +534,9 @@ function* writeSync(source: Iterable<unknown>, mode: 'length' | 'chunked' | 'clo
           yield '\r\n';
         }
       } else {
-        // Anything else is for the hub: a token, a promise, a nested routine.
-        input = yield value;
+        // Anything else is for the hub: a token, a promise, a nested routine (the runner
+        // checks it; a body iterable is not typed as a routine).
+        input = yield value as Yieldable;
       }
     }
   } finally {

@@ -71,7 +71,14 @@ export interface HttpResponse {
  */
 export class TakenOver {
   static readonly instance = new TakenOver();
+  // A private member makes the type nominal: an empty class would accept any object,
+  // so a handler returning a generator that yields the wrong things would still type-check.
+  readonly #takenOver = true;
   private constructor() {}
+  /** Always true: tells a `TakenOver` apart from a response. */
+  get takenOver(): boolean {
+    return this.#takenOver;
+  }
 }
 
 /** Returned by a handler that used the connection itself (see TakenOver). */

@@ -20,6 +20,7 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 
 interface Served {
   port: number;
+  app: Application;
   stop(): void;
 }
 
@@ -29,7 +30,7 @@ async function serveRoutes(routes: Record<string, HttpHandler>): Promise<Served>
   const service = new Service(new HttpServer(router(routes)), { port: 0, host: '127.0.0.1' });
   app.addService(service);
   await app.start();
-  return { port: service.port, stop: () => app.halt() };
+  return { port: service.port, app, stop: () => app.halt() };
 }
 
 let server: Served | null = null;
@@ -39,6 +40,20 @@ afterEach(() => {
 });
 
 describe('live-graph example', () => {
+  it('the feed is a child task of the socket: when the page goes away mid-sleep, no routine remains', async () => {
+    // A long interval: the feed is asleep when the page leaves. A detached feed would
+    // sleep on (and try to send) for 30 s more; a child is cancelled with its socket.
+    const served = await serveRoutes(liveGraphRoutes('', { interval: 30 }));
+    server = served;
+    const { app, port } = served;
+    const peer = await WsPeer.open(`ws://127.0.0.1:${port}/ws`, { origin: `http://127.0.0.1:${port}` });
+    expect(Number(await peer.nextText())).toBeLessThan(1);
+    expect(app.hub.size).toBe(2); // the socket's routine and its feed
+    peer.terminate();
+    for (let i = 0; i < 10_000 && app.hub.size > 0; i++) await new Promise((resolve) => setTimeout(resolve, 1));
+    expect(app.hub.size).toBe(0);
+  });
+
   it('mounted under /graph in a router: serves the page and streams values in [0, 1) over the socket on the same port', async () => {
     server = await serveRoutes(liveGraphRoutes('/graph', { interval: 0.01 }));
     const page = await fetch(`http://127.0.0.1:${server.port}/graph`);
@@ -64,7 +79,7 @@ describe('live-graph example', () => {
     }
     // Served alone, as main() does: the page at / and the socket at /ws, one port.
     const alone = await serveLiveGraph({ port: 0, host: '127.0.0.1', interval: 0.05 });
-    server = { port: alone.port, stop: () => alone.app.halt() };
+    server = { port: alone.port, app: alone.app, stop: () => alone.app.halt() };
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],

@@ -11,7 +11,7 @@
  *   /home 2
  */
 import { pathToFileURL } from 'node:url';
-import { Application, Service, run, until } from '@diesel/core';
+import { Application, Service, run, until, type Routine } from '@diesel/core';
 import { RedisClient } from '@diesel/redis';
 
 /** The parts of a running hit counter, for tests and embedding. */
@@ -34,7 +34,7 @@ export interface HitCounter {
  */
 export function createHitCounter(redisUrl: string, port = 0, host = '127.0.0.1'): HitCounter {
   const redis = new RedisClient({ url: redisUrl, reconnect: { attempts: 5 } });
-  function* handleCounter() {
+  function* handleCounter(): Routine<void> {
     for (;;) {
       const page = (yield* until('\r\n')).trim();
       if (page === 'quit') return;

@@ -1,4 +1,4 @@
-import { CallToken, Client, type ConnectOptions, ConnectionClosed, CustomToken, type DieselLogger, type Hub, type Routine, type TokenContext, readTurn, receive, sleep } from '@diesel/core';
+import { CallToken, Client, type ConnectOptions, ConnectionClosed, CustomToken, type DieselLogger, type Hub, type Routine, type TokenContext, type Yieldable, readTurn, receive, sleep } from '@diesel/core';
 import {
   type Convert,
   asBoolean,
@@ -25,7 +25,7 @@ import { DEFAULT_REDIS_PORT, parseRedisUrl } from './url.js';
  * @example
  * const value: string | null = yield* redis.get('greeting');
  */
-export type RedisOperation<R> = Generator<unknown, R, unknown>;
+export type RedisOperation<R> = Generator<Yieldable, R, unknown>;
 
 /**
  * Reconnecting after a lost connection: off unless asked for. Calls in flight when the

@@ -1,12 +1,13 @@
-import { Cancelled, DieselError, InvalidYield, Timeout } from '../errors.js';
+import { Cancelled, DieselError, InvalidYield } from '../errors.js';
 import { isRoutine, type Outcome, type Routine, type Runner } from '../runner.js';
+import type { Yieldable } from '../yieldable.js';
 import { type Teardown, type TokenContext, Token, TokenKind } from './token.js';
 
 /** Something a task, `timeout`, `all` or `race` can run: a routine (generator object) or a token. */
 export type Runnable<T = unknown> = Routine<T> | Token<T>;
 
 /** The result a runnable gives: a routine's return value, a token's result. */
-export type ResultOf<O> = O extends Token<infer T> ? T : O extends Generator<unknown, infer R, unknown> ? R : never;
+export type ResultOf<O> = O extends Token<infer T> ? T : O extends Generator<Yieldable, infer R, unknown> ? R : never;
 
 function routineOf(op: unknown, what: string): Routine {
   if (isRoutine(op)) return op;
@@ -15,7 +16,7 @@ function routineOf(op: unknown, what: string): Routine {
 }
 
 function* once(op: unknown): Routine {
-  return yield op;
+  return yield op as Yieldable;
 }
 
 /** Starts `routine` as a child of the routine that yielded the token, on the same connection. */
@@ -190,60 +191,9 @@ export class SpawnToken<T> extends Token<Task<T>> {
  * const task = yield* spawn(fetchQuote, symbol);
  * const quote = yield* task.join();
  */
-export function spawn<A extends unknown[], T>(fn: (...args: A) => Generator<unknown, T, unknown>, ...args: A): SpawnToken<T> {
+export function spawn<A extends unknown[], T>(fn: (...args: A) => Generator<Yieldable, T, unknown>, ...args: A): SpawnToken<T> {
   if (typeof fn !== 'function') throw new TypeError('spawn(fn, ...args): fn must be a generator function');
   return new SpawnToken<T>(fn as (...args: never[]) => unknown, args);
-}
-
-/**
- * Suspends: until `op` finishes or `seconds` pass. Returns `op`'s result; on expiry `op`
- * is cancelled (it sees `Cancelled` at its suspension point, its `finally` blocks run)
- * and `Timeout` is thrown here. `op` runs in the current routine (no child is made), so a
- * timeout costs one timer.
- * @example
- * const reply = yield* timeout(5, client.echo('hi'));
- */
-export function* timeout<O extends Runnable>(seconds: number, op: O): Generator<unknown, ResultOf<O>, unknown> {
-  if (typeof seconds !== 'number' || !(seconds >= 0)) throw new RangeError(`timeout(): seconds must be a non-negative number, got ${seconds}`);
-  const deadline = (yield new DeadlineToken(seconds)) as Deadline;
-  try {
-    return (yield op) as ResultOf<O>;
-  } catch (error) {
-    if (error === deadline.signal) throw new Timeout(seconds);
-    throw error;
-  } finally {
-    deadline.clear();
-  }
-}
-
-/** A running timeout: its timer interrupts the routine with its own `Cancelled`, which only its `timeout` turns into `Timeout`. */
-class Deadline {
-  readonly signal = new Cancelled('the operation timed out');
-  #handle: unknown;
-  constructor(
-    readonly context: TokenContext<Deadline>,
-    seconds: number,
-  ) {
-    const { runner } = context;
-    this.#handle = context.hub.clock.schedule(() => {
-      this.#handle = null;
-      runner.interrupt(this.signal);
-    }, seconds * 1000);
-  }
-  clear(): void {
-    if (this.#handle !== null) this.context.hub.clock.cancel(this.#handle);
-    this.#handle = null;
-  }
-}
-
-class DeadlineToken extends Token<Deadline> {
-  readonly kind = TokenKind.Custom;
-  constructor(readonly seconds: number) {
-    super();
-  }
-  start(context: TokenContext<Deadline>): void {
-    context.resolve(new Deadline(context, this.seconds));
-  }
 }
 
 interface GatherState {

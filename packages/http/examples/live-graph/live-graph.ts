@@ -6,7 +6,7 @@
  * Mount it in any router with `liveGraphRoutes('/graph')`, or run it alone with `main()`.
  */
 import { pathToFileURL } from 'node:url';
-import { Application, ConnectionClosed, Loop, type Routine, Service, sleep } from '@diesel/core';
+import { Application, ConnectionClosed, type Routine, Service, sleep, spawn } from '@diesel/core';
 import {
   HttpHeaders,
   type HttpHandler,
@@ -42,12 +42,13 @@ export function* feedValues(ws: WebSocket, interval: number): Routine<void> {
 }
 
 /**
- * The socket handler: a Loop feeds values while this routine waits for the page to
- * close (wait() also answers pings). When it returns, the socket closes with 1000.
+ * The socket handler: a child task feeds values while this routine waits for the page
+ * to close (wait() also answers pings). When it returns, the socket closes with 1000 and
+ * the feed, being its child, is cancelled if it is still running.
  */
 export function graphSocket(interval = 0.1): (ws: WebSocket) => Routine<void> {
   return function* graph(ws: WebSocket): Routine<void> {
-    yield new Loop(feedValues, ws, interval);
+    yield* spawn(feedValues, ws, interval);
     while ((yield* ws.wait()) !== null) {
       // The page sends nothing; anything it does send is ignored.
     }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type ConnectOptions, type Connection, connect } from '@diesel/core';
+import { type ConnectOptions, type Connection, type Routine, connect } from '@diesel/core';
 import { HttpHeaders } from '../headers.js';
 import { WebSocketError } from './errors.js';
 import { acceptKey, headerTokens, parseExtensions } from './handshake.js';
@@ -59,7 +59,7 @@ export class WebSocketClient extends WebSocket {
    * @example
    * const ws = yield* WebSocketClient.connect('ws://127.0.0.1:8000/chat', { protocols: ['chat'] });
    */
-  static *connect(url: string, options: WebSocketClientOptions = {}): Generator<unknown, WebSocketClient, unknown> {
+  static *connect(url: string, options: WebSocketClientOptions = {}): Routine<WebSocketClient> {
     const target = new URL(url);
     if (target.protocol !== 'ws:' && target.protocol !== 'wss:') throw new TypeError(`WebSocketClient.connect: ${url} is not a ws:// or wss:// URL`);
     const secure = target.protocol === 'wss:';

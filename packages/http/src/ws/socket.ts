@@ -136,7 +136,7 @@ export class WebSocket {
    * const message = yield* ws.wait();
    * if (message === null) return;
    */
-  *wait(): Generator<unknown, WebSocketMessage | null, unknown> {
+  *wait(): Routine<WebSocketMessage | null> {
     if (this.#reading) throw new WebSocketError('DIESEL_ERR_WS_CONCURRENT_WAIT', 'another routine is already waiting on this WebSocket');
     this.#reading = true;
     try {
@@ -258,7 +258,7 @@ export class WebSocket {
    * @example
    * yield* ws.close(1000, 'bye');
    */
-  *close(code: number = CloseCode.NORMAL, reason = ''): Generator<unknown, void, unknown> {
+  *close(code: number = CloseCode.NORMAL, reason = ''): Routine<void> {
     const payload = encodeClosePayload(code, reason);
     if (this.#closeSent || this.connection.closed) return;
     this.#closeSent = true;

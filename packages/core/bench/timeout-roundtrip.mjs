@@ -1,0 +1,66 @@
+// Benchmark 6: what `timeout()` adds to the seed's echo round trip. The same 5000
+// @call round trips on one connection, bare (`yield* client.echo(m)`) and wrapped
+// (`yield* timeout(5, client.echo(m))`), alternating rounds on the same connection.
+import { Application, Client, Service, call, run, timeout, until } from '../dist/index.js';
+import { median, tell } from './shared.mjs';
+
+const CALLS = 5000;
+const ROUNDS = Number(process.argv[2] ?? 7);
+
+function* handleEcho() {
+  while (true) {
+    const message = yield* until('\r\n');
+    yield `you said: ${message}`;
+  }
+}
+
+class EchoClient extends Client {}
+EchoClient.prototype.echo = call(
+  function* echo(message) {
+    yield `${message}\r\n`;
+    return yield* until('\r\n');
+  },
+  { name: 'echo', kind: 'method' },
+);
+
+function* calls(client, count, wrap) {
+  for (let i = 0; i < count; i++) {
+    const message = `hello, world #${i}!`;
+    const reply = wrap ? yield* timeout(5, client.echo(message)) : yield* client.echo(message);
+    if (reply !== `you said: ${message}\r\n`) throw new Error(`bad reply ${JSON.stringify(reply)}`);
+  }
+}
+
+const app = new Application();
+const service = new Service(handleEcho, { port: 0, host: '127.0.0.1' });
+app.addService(service);
+await app.start();
+const client = new EchoClient();
+await run(client.connect('127.0.0.1', service.port));
+
+async function timed(wrap) {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await run(calls(client, CALLS, wrap));
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { rate: CALLS / seconds, cpuMicros: (used.user + used.system) / CALLS };
+}
+
+for (let i = 0; i < 2; i++) for (const wrap of [false, true]) await timed(wrap);
+const samples = { bare: [], timeout: [] };
+for (let r = 0; r < ROUNDS; r++) {
+  samples.bare.push(await timed(false));
+  samples.timeout.push(await timed(true));
+}
+client.close();
+app.halt();
+const summary = (list) => ({
+  rate: median(list.map((s) => s.rate)),
+  rateMin: Math.min(...list.map((s) => s.rate)),
+  rateMax: Math.max(...list.map((s) => s.rate)),
+  cpuMicros: median(list.map((s) => s.cpuMicros)),
+});
+const result = { bare: summary(samples.bare), timeout: summary(samples.timeout), rounds: ROUNDS, calls: CALLS };
+tell(result);
+if (process.send === undefined) console.log(result);
