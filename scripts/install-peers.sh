@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the real protocol peers the tests drive: curl, wrk, openssl, socat, ncat and a
-# headless Chromium. Debian/Ubuntu; needs root. Skips what is already there.
+# Installs the real protocol peers the tests drive: curl, wrk, openssl, socat, ncat, a
+# headless Chromium, and redis-server / redis-cli / redis-benchmark (@diesel/redis).
+# Debian/Ubuntu; needs root. Skips what is already there.
 set -euo pipefail
 need=()
 command -v curl >/dev/null || need+=(curl)
@@ -9,12 +10,15 @@ command -v openssl >/dev/null || need+=(openssl)
 command -v socat >/dev/null || need+=(socat)
 command -v ncat >/dev/null || need+=(ncat)
 command -v chromium >/dev/null || need+=(chromium)
+command -v redis-server >/dev/null || need+=(redis-server)
+# redis-tools brings redis-cli and redis-benchmark.
+command -v redis-cli >/dev/null || need+=(redis-tools)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-echo "peers: curl wrk openssl socat ncat chromium present"
+echo "peers: curl wrk openssl socat ncat chromium redis-server redis-cli present"
 # Benchmark-only peers (`pnpm bench`, not run in CI): the forwarder's scp bench needs
 # openssh-server and openssh-client, the Go ceiling golang-go. Not installed here; the
 # benches skip their rows with a note when these are missing.

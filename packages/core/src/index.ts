@@ -2,7 +2,7 @@
 export { DuplicateCoreError, loadedCore, type CoreInstance } from './core-instance.js';
 export { Application, run, type ApplicationOptions, type Listener } from './application.js';
 export { DatagramService, type DatagramHandler, type DatagramServiceOptions } from './datagram-service.js';
-export { Client, call } from './client.js';
+export { Client, call, readTurn, type ClientOptions } from './client.js';
 export type { Clock } from './clock.js';
 export { systemClock } from './clock.js';
 export { connect, on, thisConnection, ConnectToken, type ConnectOptions } from './connect.js';

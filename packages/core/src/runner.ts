@@ -138,6 +138,10 @@ export class Runner {
   #pending: Suspension<unknown> | null = null;
   /** What to run when a `CallTarget` admits this routine. */
   #admit: (() => void) | null = null;
+  /** Frames whose target is pipelined: while > 0, socket waits and writes consult it. */
+  #pipelined = 0;
+  /** What to run when a pipelined target gives this routine its read turn. */
+  #readTurn: (() => void) | null = null;
   #corked: Connection | null = null;
   /** The connection last written in this step. */
   #wrote: Connection | null = null;
@@ -333,7 +337,10 @@ export class Runner {
     this.#gens.pop();
     this.#conns.pop();
     const target = this.#targets.pop();
-    if (target != null) target.release(this);
+    if (target != null) {
+      if (target.admitRead !== undefined) this.#pipelined--;
+      target.release(this);
+    }
     return this.#gens.length === 0;
   }
 
@@ -342,6 +349,34 @@ export class Runner {
     this.#gens.push(routine);
     this.#conns.push(connection);
     this.#targets.push(target);
+    if (target?.admitRead !== undefined) this.#pipelined++;
+  }
+
+  /**
+   * @internal The pipelined target a socket wait in the running frame must take turns
+   * on: the innermost `@call`/`on` frame's target, if that one is pipelined; else null.
+   */
+  readGate(): CallTarget | null {
+    if (this.#pipelined === 0) return null;
+    const targets = this.#targets;
+    for (let depth = targets.length - 1; depth >= 0; depth--) {
+      const target = targets[depth];
+      if (target != null) return target.admitRead !== undefined ? target : null;
+    }
+    return null;
+  }
+
+  /** @internal What to run when a pipelined target gives this routine its read turn (null: no longer waiting). */
+  awaitReadTurn(admitted: (() => void) | null): void {
+    this.#readTurn = admitted;
+  }
+
+  /** @internal A pipelined CallTarget gives this routine its read turn. */
+  readAdmitted(): void {
+    const admitted = this.#readTurn;
+    if (admitted === null) return;
+    this.#readTurn = null;
+    admitted();
   }
 
   /** Handles one yielded value: returns what to send back now, or SUSPEND. */
@@ -407,6 +442,8 @@ export class Runner {
     } else {
       this.#wrote = connection;
     }
+    // A pipelined call that writes owes a place in its target's line of readers.
+    if (this.#pipelined > 0) this.readGate()?.wrote?.(this);
     if (connection.write(data)) return undefined;
     // Over the high-water mark: flush now, or 'drain' would never come.
     this.#uncork();

@@ -12,6 +12,14 @@ export interface CallTarget {
   /** True if the runner may go now; otherwise the target calls `runner.callAdmitted()` later. */
   acquire(runner: Runner): boolean;
   release(runner: Runner): void;
+  /**
+   * Pipelined targets only: asked before each socket wait inside the call. True if the
+   * runner may read now (its reply is next); otherwise the target calls
+   * `runner.readAdmitted()` when it is. A target without it is not pipelined.
+   */
+  admitRead?(runner: Runner): boolean;
+  /** Pipelined targets only: the call wrote to the connection (a reply is now owed to it). */
+  wrote?(runner: Runner): void;
 }
 
 /**

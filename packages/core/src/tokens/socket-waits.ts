@@ -24,8 +24,15 @@ abstract class SocketWaitToken<T extends string | Buffer> extends Token<T> {
   override get group(): GroupRole {
     return 'socket';
   }
-  start(context: TokenContext<T>): Reading | void {
+  start(context: TokenContext<T>): Reading | ReadGate | void {
     const connection = requireConnection(context, 'a socket wait');
+    const target = context.runner.readGate();
+    if (target !== null && !target.admitRead!(context.runner)) {
+      // A pipelined call reads only when its reply is next; until then it stays off the
+      // connection (whose one reader is the call ahead of it). In a group the other
+      // members (a sleep, say) run meanwhile, so a timeout covers the wait for the turn.
+      return new ReadGate(this as unknown as SocketWaitToken<string | Buffer>, context as TokenContext<unknown>);
+    }
     const value = connection.tryRead(this as unknown as UntilToken | BytesToken | ReceiveToken);
     if (value !== NOT_READY) {
       context.resolve(value as T);
@@ -34,6 +41,30 @@ abstract class SocketWaitToken<T extends string | Buffer> extends Token<T> {
     const reading = new Reading(connection, this as unknown as UntilToken | BytesToken | ReceiveToken, context as TokenContext<unknown>);
     connection.waitReadable(reading);
     return reading;
+  }
+}
+
+/** A socket wait held back until its pipelined call's turn to read comes; its own teardown. */
+class ReadGate {
+  #inner: Reading | ReadGate | void = undefined;
+  constructor(
+    readonly token: SocketWaitToken<string | Buffer>,
+    readonly context: TokenContext<unknown>,
+  ) {
+    context.runner.awaitReadTurn(() => this.#admitted());
+  }
+  #admitted(): void {
+    if (this.context.settled) return;
+    try {
+      // Through the gate again: it records that this call has started on its reply.
+      this.#inner = this.token.start(this.context as TokenContext<string | Buffer>);
+    } catch (error) {
+      this.context.reject(error);
+    }
+  }
+  cancel(): void {
+    this.context.runner.awaitReadTurn(null);
+    this.#inner?.cancel();
   }
 }
 
