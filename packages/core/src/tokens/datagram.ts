@@ -1,4 +1,4 @@
-import dgram from 'node:dgram';
+import * as dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { ListenError, SocketClosed } from '../errors.js';
 import { CustomToken, type Hub, type TokenContext } from '../hub.js';
