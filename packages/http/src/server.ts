@@ -408,12 +408,12 @@ function prepare(request: ServerRequest, response: HttpResponse, keepAlive: bool
       case 10:
         if (name.toLowerCase() === 'connection') {
           hasConnection = true;
-          if (/(^|,)\s*close\s*(,|$)/i.test(value)) keepAlive = false;
+          if (hasCloseToken(value)) keepAlive = false;
         }
         break;
       case 14:
         if (name.toLowerCase() === 'content-length') {
-          declaredLength = /^\d+$/.test(value) ? Number(value) : -1;
+          declaredLength = decimal(value);
           continue; // written below, once, as the framing decides
         }
         break;
@@ -478,6 +478,22 @@ function prepare(request: ServerRequest, response: HttpResponse, keepAlive: bool
   }
   prepared.head = `${head}${connectionLine(hasConnection, keepAlive, http10)}\r\n`;
   return prepared;
+}
+
+/** Whether a Connection value lists `close`; one pass, no regular expression. */
+function hasCloseToken(value: string): boolean {
+  for (const token of value.split(',')) if (token.trim().toLowerCase() === 'close') return true;
+  return false;
+}
+
+/** A non-negative decimal integer, or -1. */
+function decimal(value: string): number {
+  if (value.length === 0 || value.length > 15) return -1;
+  for (let k = 0; k < value.length; k++) {
+    const c = value.charCodeAt(k);
+    if (c < 0x30 || c > 0x39) return -1;
+  }
+  return Number(value);
 }
 
 function connectionLine(hasConnection: boolean, keepAlive: boolean, http10: boolean): string {
