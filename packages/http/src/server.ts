@@ -105,6 +105,8 @@ interface ConnectionState {
   parser: H1Parser;
   /** Responses to pipelined requests are collected in the socket (cork) and sent together. */
   corked: boolean;
+  /** The request whose handler is running, if one is. */
+  handling: ServerRequest | null;
 }
 
 /** Sends what corked writes collected. */
@@ -147,6 +149,10 @@ const COPY_LIMIT = 16 * 1024;
 export class HttpServer {
   readonly handler: HttpHandler;
   readonly #settings: Settings;
+  // One token for every head read (tokens hold no state). It also stops at `\n\n`, so a
+  // head with bare LF line endings reaches the parser, which refuses it with 400, instead
+  // of waiting for a `\r\n\r\n` that never comes until the headers timeout.
+  readonly #headToken: ReturnType<typeof until>;
 
   constructor(handler: HttpHandler, options: HttpServerOptions = {}) {
     if (typeof handler !== 'function') throw new TypeError('HttpServer: the handler must be a function (request) => response');
@@ -165,6 +171,7 @@ export class HttpServer {
       maxDrainSize: options.maxDrainSize ?? DEFAULT_MAX_DRAIN_SIZE,
       logRequests: options.logRequests ?? true,
     };
+    this.#headToken = until('\r\n\r\n', { limit: this.#settings.limits.maxHeaderSize, encoding: 'latin1', alternative: '\n\n' });
   }
 
   /** The connection handler `Service` calls for each accepted connection. */
@@ -182,7 +189,17 @@ export class HttpServer {
       remote: { host: remote.host, port: remote.port },
       parser: new H1Parser('request', this.#settings.limits),
       corked: false,
+      handling: null,
     };
+    // A client that leaves while its handler runs is noticed here, as nothing reads the
+    // socket then: the request's signal is aborted and the socket released at once, so an
+    // abandoned long-poll holds no descriptor in CLOSE_WAIT until its handler returns.
+    const stopWatching = connection.onPeerGone(() => {
+      const request = state.handling;
+      if (request === null) return;
+      request.abort(new HttpError('DIESEL_ERR_HTTP_CLIENT_GONE', 400, `${remote.host}:${remote.port} left before the response to ${request.method} ${request.url}`));
+      connection.destroy();
+    });
     try {
       for (let count = 0; ; count++) {
         const keepOpen = yield* this.#exchange(state, count === 0);
@@ -193,6 +210,7 @@ export class HttpServer {
       if (error instanceof ConnectionClosed) return;
       throw error;
     } finally {
+      stopWatching();
       // Whatever corked responses hold must still go out before the connection ends.
       if (!connection.closed) uncork(state);
     }
@@ -204,10 +222,14 @@ export class HttpServer {
     const { connection, clock, parser } = state;
     // 1. The head, bounded in size and time. Between requests the wait is the idle
     // keep-alive timeout (an idle connection is closed quietly); once a request has
-    // begun, the headers timeout (slowloris: 408).
+    // begun, the headers timeout (slowloris: 408). The headers timeout counts from the
+    // start of this wait (for the first request: from the accept), never from the end
+    // of the idle wait: when a request began is not known, and restarting the clock
+    // there gave a slowloris client twice the timeout.
     let idle = connection.bufferedLength === 0 && parser.idle;
     if (idle) uncork(state);
     let startedAt = clock.now();
+    const headDeadline = startedAt + settings.headersTimeout * 1000;
     let head: MessageHead | null = null;
     try {
       for (;;) {
@@ -219,12 +241,12 @@ export class HttpServer {
           }
           continue;
         }
-        const wait = idle ? (firstRequest ? settings.headersTimeout : settings.keepAliveTimeout) : settings.headersTimeout - (clock.now() - startedAt) / 1000;
+        const wait = idle ? (firstRequest ? settings.headersTimeout : settings.keepAliveTimeout) : (headDeadline - clock.now()) / 1000;
         if (wait <= 0) throw new HttpError('DIESEL_ERR_HTTP_HEADERS_TIMEOUT', 408, 'the request head did not arrive in time');
         let text: string | undefined;
         try {
           // Plain `yield` (not `yield*`) on this hot path: no iterator object per request.
-          [text] = (yield first(until('\r\n\r\n', { limit: settings.limits.maxHeaderSize, encoding: 'latin1' }), sleep(wait))) as [string | undefined, true | undefined];
+          [text] = (yield first(this.#headToken, sleep(wait))) as [string | undefined, true | undefined];
         } catch (error) {
           if (error instanceof SentinelNotFound) {
             throw new HttpError('DIESEL_ERR_HTTP_HEADERS_TOO_LARGE', 431, `header section larger than ${settings.limits.maxHeaderSize} bytes`);
@@ -234,9 +256,8 @@ export class HttpServer {
         if (text === undefined) {
           if (!idle) throw new HttpError('DIESEL_ERR_HTTP_HEADERS_TIMEOUT', 408, 'the request head did not arrive in time');
           if (connection.bufferedLength === 0) return false;
-          // A request began while the connection was idle: from now on it has the headers timeout.
+          // A request began while the connection was idle: what is left of the headers timeout.
           idle = false;
-          startedAt = clock.now();
           continue;
         }
         if (idle) {
@@ -285,19 +306,27 @@ export class HttpServer {
     // 5. The handler, on this routine.
     let response: HttpResponse;
     try {
+      state.handling = request;
       let result: unknown = handler(request);
       if (isRoutine(result) || isThenable(result)) result = yield result;
+      state.handling = null;
       if (result instanceof TakenOver) return false;
       if (!isHttpResponse(result)) throw new TypeError(`the handler returned ${describeValue(result)}, not an HttpResponse (use httpResponse(req, status, headers, body))`);
       response = result;
     } catch (error) {
+      state.handling = null;
       if (error instanceof ConnectionClosed) throw error;
+      // The client left and the handler gave up (on its aborted signal, say): nobody to answer.
+      if (connection.closed) return false;
       // The client's fault (a broken body read by a streaming handler, say): its status, and close.
       if (error instanceof HttpError && error.status < 500) return yield* this.#refuse(state, error);
       state.logger.error(`${request.method} ${request.url}: handler failed: ${describe(error)}`);
       response = errorResponse(500, 'the server failed to answer this request');
       keepAlive = keepAlive && (reader === null || reader.done);
     }
+    // A CONNECT not taken over is refused: close after the answer, as node:http does,
+    // so what follows it (a tunnel's bytes) is never read as another request.
+    if (request.method === 'CONNECT') keepAlive = false;
     // 6. The response: a fixed body leaves in one write (no nested routine); a stream is
     // written piece by piece with backpressure.
     const prepared = prepare(request, response, keepAlive);
