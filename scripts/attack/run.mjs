@@ -24,6 +24,11 @@ const WebSocket = require('ws');
 
 /** Bounds, generous for a shared 2-core CI machine. */
 const BOUNDS = { rssMiB: 512, neighbourP99Ms: 2500, neighbourFailures: 0.02 };
+/**
+ * The chat neighbour is a member of the flooded room: its own line waits behind the flood
+ * in its socket, so its bound is the time to read that backlog, not a hub stall.
+ */
+const P99_BOUND = { chat: 5000 };
 /** File descriptors this process may open (its own soft limit, less a margin). */
 const OUR_FDS = Number(execFileSync('sh', ['-c', 'ulimit -n']).toString().trim()) || 1024;
 const FD_BUDGET = Math.max(256, (Number.isFinite(OUR_FDS) ? OUR_FDS : 100_000) - 300);
@@ -61,6 +66,7 @@ function startServer(kind, env = {}) {
           resolve(server);
         }
         if (line.members !== undefined) server.members = line.members;
+        if (line.connections !== undefined) server.connections = line.connections;
       }
     });
     child.on('exit', () => reject(new Error(`${kind} server exited before it was ready: ${server.stderr}`)));
@@ -468,11 +474,11 @@ function chatAttacks(info, server) {
     // Reading again, each finds its notice and then the server's FIN: the room closed it
     // (a connection the room had forgotten but left open would stay open here).
     for (const c of state.stalled) c.socket.resume();
-    const results = await Promise.all(state.stalled.map((c) => c.closedWithin(15_000)));
+    const results = await Promise.all(state.stalled.map((c) => c.closedWithin(30_000)));
     const closed = results.filter(Boolean).length;
     for (const c of state.stalled) c.destroy();
     talker.destroy();
-    return { ok: dropped && closed === state.stalled.length, detail: `room back to ${server.members} after ${((performance.now() - started) / 1000).toFixed(1)} s; ${closed}/${state.stalled.length} stalled connections closed` };
+    return { ok: dropped && closed === state.stalled.length, detail: `room back to ${server.members} after ${((performance.now() - started) / 1000).toFixed(1)} s; ${closed}/${state.stalled.length} stalled connections closed (server holds ${server.connections})` };
   }]);
   attacks.push(['chat: a client that sends no nick is closed by nickTimeout (5 s) + 3 s', async () => {
     const raw = await Raw.connect(port);
@@ -536,7 +542,7 @@ function readCa(file) {
 
 const report = [];
 let failed = false;
-console.log(`diesel attack suite (${SHORT ? 'short' : 'full'}): bounds RSS ${BOUNDS.rssMiB} MiB, neighbour p99 ${BOUNDS.neighbourP99Ms} ms, neighbour failures ${BOUNDS.neighbourFailures * 100}%; our fd limit ${OUR_FDS}${HAVE_PRLIMIT ? `, http server at ${SERVER_FD_LIMIT} fds (prlimit)` : ''}`);
+console.log(`diesel attack suite (${SHORT ? 'short' : 'full'}): bounds RSS ${BOUNDS.rssMiB} MiB, neighbour p99 ${BOUNDS.neighbourP99Ms} ms (chat ${P99_BOUND.chat} ms), neighbour failures ${BOUNDS.neighbourFailures * 100}%; our fd limit ${OUR_FDS}${HAVE_PRLIMIT ? `, http server at ${SERVER_FD_LIMIT} fds (prlimit)` : ''}`);
 for (const target of TARGETS) {
   if (ONLY !== undefined && ONLY !== target.kind) continue;
   const server = await startServer(target.kind);
@@ -568,7 +574,8 @@ for (const target of TARGETS) {
   const problems = [];
   if (!alive) problems.push('server died');
   if (server.maxRss > BOUNDS.rssMiB) problems.push(`RSS ${server.maxRss.toFixed(0)} MiB > ${BOUNDS.rssMiB}`);
-  if (figures.p99 > BOUNDS.neighbourP99Ms) problems.push(`neighbour p99 ${figures.p99.toFixed(0)} ms > ${BOUNDS.neighbourP99Ms}`);
+  const p99Bound = P99_BOUND[target.kind] ?? BOUNDS.neighbourP99Ms;
+  if (figures.p99 > p99Bound) problems.push(`neighbour p99 ${figures.p99.toFixed(0)} ms > ${p99Bound}`);
   if (figures.failures > figures.count * BOUNDS.neighbourFailures) problems.push(`${figures.failures} neighbour failures`);
   const summary = `${target.kind}: max RSS ${server.maxRss.toFixed(0)} MiB; neighbour ${figures.count} requests, p50 ${figures.p50.toFixed(1)} ms, p99 ${figures.p99.toFixed(1)} ms, max ${figures.max.toFixed(0)} ms, ${figures.failures} failed`;
   console.log(`  ${problems.length === 0 ? 'ok  ' : 'FAIL'} ${summary}${problems.length ? ` — ${problems.join('; ')}` : ''}`);

@@ -72,7 +72,7 @@ switch (kind) {
     const room = new ChatRoom();
     extra.room = () => room.size;
     service = new Service(chatHandler(room, { nickTimeout: 5 }), { port: 0, host: '127.0.0.1' });
-    setInterval(() => process.stdout.write(`${JSON.stringify({ members: room.size })}\n`), 500).unref();
+    setInterval(() => process.stdout.write(`${JSON.stringify({ members: room.size, connections: service.connectionCount })}\n`), 500).unref();
     break;
   }
   case 'forwarder': {

@@ -1,6 +1,6 @@
 import { Hub, type Routine, Service, run } from '@diesel/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ChatHandlerOptions, type ChatMember, ChatRoom, chatHandler } from '../src/index.js';
+import { ChatError, type ChatHandlerOptions, type ChatMember, ChatRoom, chatHandler, parseChatCommandLine } from '../src/index.js';
 import { LineClient, cleanup, startApp } from './helpers.js';
 
 afterEach(cleanup);
@@ -104,6 +104,14 @@ describe('chat hardening', () => {
       expect(room.nicks).toEqual(['talker']);
     } finally {
       clearInterval(talking);
+    }
+  });
+
+  it('takes --nick-timeout and --idle-timeout on the command line', () => {
+    expect(parseChatCommandLine(['--nick-timeout', '10', '--idle-timeout=0'])).toMatchObject({ nickTimeout: 10, idleTimeout: 0 });
+    expect(parseChatCommandLine([])).not.toHaveProperty('nickTimeout');
+    for (const bad of [['--nick-timeout', '-1'], ['--idle-timeout', 'soon'], ['--nick-timeout']]) {
+      expect(() => parseChatCommandLine(bad), bad.join(' ')).toThrow(ChatError);
     }
   });
 });
