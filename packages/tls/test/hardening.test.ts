@@ -45,3 +45,21 @@ describe("ciphers: 'modern'", () => {
     expect(await handshakes(running.port, dev.ca, 'AES128-SHA')).toBe(true);
   });
 });
+
+describe('client-initiated renegotiation', () => {
+  let running: Running | null = null;
+  afterEach(async () => {
+    await stop(running);
+    running = null;
+  });
+
+  it('is refused (it would let one client make the server redo handshakes at will), and the service goes on', async () => {
+    const dev = sharedCertificate();
+    running = await serve(wrapTls(greet, { key: dev.key, cert: dev.cert }));
+    // s_client reads "R" on a line of its own as "renegotiate now"; the echo after it never comes.
+    const result = await runCommand('sh', ['-c', `(sleep 1; echo R; sleep 2; echo after-renegotiation; sleep 1) | openssl s_client -connect 127.0.0.1:${running.port} -servername localhost -tls1_2 -CAfile ${pemFile('ca.pem', dev.ca)}`], '');
+    expect(result.stdout + result.stderr).toContain('RENEGOTIATING');
+    expect(result.stdout).not.toContain('after-renegotiation');
+    await assertStillServing(running.port, dev.ca, GREETING);
+  });
+});
