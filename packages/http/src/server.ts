@@ -306,7 +306,9 @@ export class HttpServer {
     // 5. The handler, on this routine.
     let response: HttpResponse;
     try {
-      state.handling = request;
+      // An upgrade's handler may take the connection over and read it itself (WebSocket,
+      // a tunnel): the peer's FIN is then its business, not a client gone mid-request.
+      state.handling = head.upgrade ? null : request;
       let result: unknown = handler(request);
       if (isRoutine(result) || isThenable(result)) result = yield result;
       state.handling = null;
