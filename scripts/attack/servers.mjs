@@ -65,6 +65,7 @@ switch (kind) {
     function* echo() {
       for (;;) yield yield* receive();
     }
+    // ATTACK_CIPHERS=modern runs it with the forward-secret AEAD preset (for testssl.sh).
     service = new Service(wrapTls(echo, { key: dev.key, cert: dev.cert, handshakeTimeout: 3, ciphers: process.env.ATTACK_CIPHERS }), { port: 0, host: '127.0.0.1' });
     break;
   }

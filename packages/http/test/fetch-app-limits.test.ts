@@ -53,3 +53,24 @@ describe('fetchApp request-body limit', () => {
     expect(bodyOf(streamed)).toBe(`got ${256 * 1024}`);
   });
 });
+
+describe('fetchApp and a client that leaves', () => {
+  it('aborts the Fetch request signal when the client goes mid-request', async () => {
+    let aborted: (reason: unknown) => void = () => undefined;
+    const reason = new Promise<unknown>((resolve) => (aborted = resolve));
+    const slow = (request: Request): Promise<Response> =>
+      new Promise((resolve) => {
+        request.signal.addEventListener('abort', () => {
+          aborted(request.signal.reason);
+          resolve(new Response('too late'));
+        });
+      });
+    served = await serve(router({ '/api/*': fetchApp(slow) }));
+    const leaving = await Raw.connect(served.port);
+    leaving.write('GET /api/slow HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    leaving.socket.end();
+    expect((await reason) as { code?: string }).toMatchObject({ code: 'DIESEL_ERR_HTTP_CLIENT_GONE' });
+    leaving.close();
+  });
+});
