@@ -22,6 +22,11 @@ export interface ChatRoomOptions {
 }
 
 export const DEFAULT_MAX_NICK_LENGTH = 32;
+/**
+ * The default `announceInterval`, in seconds.
+ * @example
+ * new ChatRoom({ announceInterval: DEFAULT_ANNOUNCE_INTERVAL * 4 });
+ */
 export const DEFAULT_ANNOUNCE_INTERVAL = 0.25;
 /** Announcements that go out at once in one `announceInterval`; later ones are gathered. */
 const IMMEDIATE_ANNOUNCEMENTS = 4;

@@ -13,9 +13,17 @@ export interface ChatHandlerOptions {
 }
 
 export const DEFAULT_MAX_LINE_LENGTH = 4096;
-/** The default `nickTimeout`, in seconds. */
+/**
+ * The default `nickTimeout`, in seconds.
+ * @example
+ * chatHandler(room, { nickTimeout: DEFAULT_NICK_TIMEOUT * 2 });
+ */
 export const DEFAULT_NICK_TIMEOUT = 30;
-/** The default `idleTimeout`, in seconds. */
+/**
+ * The default `idleTimeout`, in seconds.
+ * @example
+ * chatHandler(room, { idleTimeout: DEFAULT_IDLE_TIMEOUT / 2 });
+ */
 export const DEFAULT_IDLE_TIMEOUT = 1800;
 
 /** How long a dropped member's connection may take to flush before it is destroyed. */

@@ -99,6 +99,9 @@ export class Connection {
    * closes or fails — also while no routine is reading, which is when nothing else would
    * notice (an HTTP handler working on a request whose client has left). Called at once
    * if that has already happened. Returns a function that removes the listener.
+   * @example
+   * const stop = connection.onPeerGone(() => controller.abort());
+   * try { yield* longWork(); } finally { stop(); }
    */
   onPeerGone(listener: () => void): () => void {
     if (this.#peerEnded || this.#closed) {
