@@ -29,7 +29,13 @@ async function main(args: string[]): Promise<number> {
   const { host, origins } = command;
   const room = new ChatRoom();
   const app = new Application();
-  const tcp = chatService({ port: command.port, host, room });
+  const tcp = chatService({
+    port: command.port,
+    host,
+    room,
+    ...(command.nickTimeout === undefined ? {} : { nickTimeout: command.nickTimeout }),
+    ...(command.idleTimeout === undefined ? {} : { idleTimeout: command.idleTimeout }),
+  });
   app.addService(tcp);
   let web: Service | null = null;
   if (command.webPort !== null) {

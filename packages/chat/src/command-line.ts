@@ -10,6 +10,10 @@ export interface ChatCommand {
   host: string | undefined;
   /** Origins allowed to open the WebSocket (`--origin`, repeatable; `*` for any); empty: the page's own origin only. */
   origins: string[];
+  /** Seconds a client has to send its nick (`--nick-timeout`; absent: the handler's default, 30). */
+  nickTimeout?: number;
+  /** Seconds a member may stay silent before it is closed (`--idle-timeout`, 0 for never; absent: the default, 1800). */
+  idleTimeout?: number;
 }
 
 export const DEFAULT_CHAT_PORT = 8001;
@@ -17,6 +21,7 @@ export const DEFAULT_WEB_PORT = 8088;
 
 /** The text `diesel-chat --help` prints. */
 export const CHAT_USAGE = `usage: diesel-chat [--port N] [--web-port M | --no-web] [--host ADDRESS] [--origin URL]...
+                   [--nick-timeout S] [--idle-timeout S]
 
 The diesel chat room: a line protocol on TCP port N (send your nick, then lines) and a
 browser page with a WebSocket on HTTP port M, both in the same room.
@@ -27,8 +32,17 @@ browser page with a WebSocket on HTTP port M, both in the same room.
   --host ADDRESS   address to listen on (default: every interface)
   --origin URL     the page origins allowed to open the WebSocket, instead of the page's
                    own only (repeatable; '*' allows any, e.g. behind a proxy)
+  --nick-timeout S seconds a TCP client has to send its nick (default 30)
+  --idle-timeout S seconds a TCP member may send nothing before it is closed
+                   (default 1800; 0: never)
   -h, --help       show this text
 `;
+
+function secondsFlag(text: string | undefined, flag: string): number {
+  const n = text === undefined || text.trim() === '' ? Number.NaN : Number(text);
+  if (!(n >= 0) || !Number.isFinite(n)) throw new ChatError('DIESEL_ERR_CHAT_USAGE', `${flag} needs a number of seconds >= 0, got ${JSON.stringify(text ?? '')}`);
+  return n;
+}
 
 function port(text: string | undefined, flag: string): number {
   if (text === undefined || !/^\d{1,5}$/.test(text) || Number(text) > 65535) {
@@ -59,6 +73,12 @@ export function parseChatCommandLine(args: readonly string[]): ChatCommand | nul
         break;
       case '--web-port':
         command.webPort = port(value(), '--web-port');
+        break;
+      case '--nick-timeout':
+        command.nickTimeout = secondsFlag(value(), '--nick-timeout');
+        break;
+      case '--idle-timeout':
+        command.idleTimeout = secondsFlag(value(), '--idle-timeout');
         break;
       case '--no-web':
         command.webPort = null;

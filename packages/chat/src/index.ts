@@ -8,6 +8,7 @@ export { chatPage } from './page.js';
 export {
   ChatMember,
   ChatRoom,
+  DEFAULT_ANNOUNCE_INTERVAL,
   DEFAULT_MAX_BACKLOG,
   DEFAULT_MAX_MESSAGE_LENGTH,
   DEFAULT_MAX_NICK_LENGTH,
@@ -15,7 +16,7 @@ export {
 } from './room.js';
 export { chatRoutes, type ChatRoutesOptions } from './routes.js';
 export { chatService, type ChatServiceOptions } from './service.js';
-export { DEFAULT_MAX_LINE_LENGTH, chatHandler, type ChatHandlerOptions } from './tcp.js';
+export { DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_LINE_LENGTH, DEFAULT_NICK_TIMEOUT, chatHandler, type ChatHandlerOptions } from './tcp.js';
 export { chatSocket } from './web-socket.js';
 export { CHAT_USAGE, DEFAULT_CHAT_PORT, DEFAULT_WEB_PORT, parseChatCommandLine, type ChatCommand } from './command-line.js';
 export { chatWebService, type ChatWebServiceOptions } from './web-service.js';

@@ -1,4 +1,4 @@
-import { type Routine, fire, sleep, wait } from '@diesel/core';
+import { Loop, type Routine, first, fire, sleep, wait } from '@diesel/core';
 import { ChatError } from './errors.js';
 
 export interface ChatRoomOptions {
@@ -12,9 +12,26 @@ export interface ChatRoomOptions {
    * server's memory without bound.
    */
   maxBacklog?: number;
+  /**
+   * Seconds of the announcement window for joins and leaves (default 0.25). The first
+   * four in a window go out at once; later ones are gathered into one line per window
+   * (`* a, b, c, d, e and 97 others joined`), so a join storm costs each member a few
+   * lines per window rather than one per join.
+   */
+  announceInterval?: number;
 }
 
 export const DEFAULT_MAX_NICK_LENGTH = 32;
+/**
+ * The default `announceInterval`, in seconds.
+ * @example
+ * new ChatRoom({ announceInterval: DEFAULT_ANNOUNCE_INTERVAL * 4 });
+ */
+export const DEFAULT_ANNOUNCE_INTERVAL = 0.25;
+/** Announcements that go out at once in one `announceInterval`; later ones are gathered. */
+const IMMEDIATE_ANNOUNCEMENTS = 4;
+/** Nicks named in one gathered announcement; the rest are counted. */
+const NAMED_IN_ANNOUNCEMENT = 5;
 export const DEFAULT_MAX_MESSAGE_LENGTH = 2000;
 export const DEFAULT_MAX_BACKLOG = 1000;
 
@@ -41,13 +58,24 @@ export class ChatRoom {
   readonly maxNickLength: number;
   readonly maxMessageLength: number;
   readonly maxBacklog: number;
+  readonly announceInterval: number;
   readonly #members = new Map<string, ChatMember>();
+  #joined: string[] = [];
+  #left: string[] = [];
+  #tooSlow: string[] = [];
+  #announcing = false;
+  #windowStart = Number.NEGATIVE_INFINITY;
+  #windowCount = 0;
+  #memberCount = 0;
 
   constructor(options: ChatRoomOptions = {}) {
     this.event = `diesel-chat:${++rooms}`;
     this.maxNickLength = positiveInteger(options.maxNickLength, DEFAULT_MAX_NICK_LENGTH, 'maxNickLength');
     this.maxMessageLength = positiveInteger(options.maxMessageLength, DEFAULT_MAX_MESSAGE_LENGTH, 'maxMessageLength');
     this.maxBacklog = positiveInteger(options.maxBacklog, DEFAULT_MAX_BACKLOG, 'maxBacklog');
+    const interval = options.announceInterval ?? DEFAULT_ANNOUNCE_INTERVAL;
+    if (!(interval >= 0) || !Number.isFinite(interval)) throw new RangeError(`ChatRoom: announceInterval must be a number of seconds >= 0, got ${String(interval)}`);
+    this.announceInterval = interval;
   }
 
   /** Nicks in the room, in the order they joined. */
@@ -72,18 +100,21 @@ export class ChatRoom {
   }
 
   /**
-   * Adds a member and announces `* nick joined` to everyone (the newcomer included).
-   * Throws `ChatError` for an invalid or taken nick (nothing is announced then).
-   * Suspends: no (`fire` wakes the others, who run after the caller next suspends).
+   * Adds a member and announces `* nick joined` to everyone: to the newcomer at once, to
+   * the others with the next announcement (see `announceInterval`). Throws `ChatError`
+   * for an invalid or taken nick (nothing is announced then).
+   * Suspends: no (the announcement runs on a routine of its own).
    * @example
    * const me = yield* room.join('alice');
    */
   *join(nick: string): Routine<ChatMember> {
     this.checkNick(nick);
     if (this.#members.has(nick)) throw new ChatError('DIESEL_ERR_CHAT_NICK_TAKEN', `nick ${JSON.stringify(nick)} is taken`);
-    const member = new ChatMember(this, nick);
+    const member = new ChatMember(this, nick, ++this.#memberCount);
     this.#members.set(nick, member);
-    yield* this.broadcast(`* ${nick} joined`);
+    member.deliver(`* ${nick} joined`);
+    this.#joined.push(nick);
+    yield* this.#announceSoon();
     return member;
   }
 
@@ -98,8 +129,11 @@ export class ChatRoom {
    * yield* room.broadcast('* the server will restart in 5 minutes');
    */
   *broadcast(line: string): Routine<void> {
-    const crowded = this.#deliverAll(line);
+    // Joins and leaves said before this line are announced before it, in order.
+    let crowded = this.#flushAnnouncements();
+    crowded = this.#deliverAll(line) || crowded;
     yield* fire(this.event);
+    if (this.#tooSlow.length > 0) yield* this.#announceSoon();
     if (crowded) yield* sleep(0);
   }
 
@@ -107,22 +141,87 @@ export class ChatRoom {
   *leave(member: ChatMember): Routine<void> {
     if (this.#members.get(member.nick) !== member) return;
     this.#members.delete(member.nick);
-    yield* this.broadcast(`* ${member.nick} left`);
+    this.#left.push(member.nick);
+    yield* this.#announceSoon();
   }
 
-  /** Queues `line` for everyone; true if someone is now past half of `maxBacklog`. */
-  #deliverAll(line: string): boolean {
-    const dropped: ChatMember[] = [];
+  /**
+   * Queues `line` for everyone; true if someone is now past half of `maxBacklog`. The
+   * members it drops are announced later, all in one line: announcing each drop to
+   * everyone at once used to push members that read fine past the backlog in turn
+   * (1,100 stalled members dropped together emptied a room of readers).
+   */
+  #deliverAll(line: string, except?: string): boolean {
     const half = this.maxBacklog / 2;
     let crowded = false;
     for (const member of this.#members.values()) {
-      if (!member.deliver(line)) dropped.push(member);
-      else if (member.pending > half) crowded = true;
+      if (member.nick === except) continue;
+      if (!member.deliver(line)) {
+        this.#members.delete(member.nick);
+        this.#tooSlow.push(member.nick);
+      } else if (member.pending > half) crowded = true;
     }
-    for (const member of dropped) this.#members.delete(member.nick);
-    // Announcing a drop may push another member past its backlog in turn; each member
-    // is dropped once, so this ends.
-    for (const member of dropped) crowded = this.#deliverAll(`* ${member.nick} left (too slow)`) || crowded;
+    return crowded;
+  }
+
+  /**
+   * Announces what is pending: at once while fewer than `IMMEDIATE_ANNOUNCEMENTS` went out
+   * in this `announceInterval`; past that, a routine of its own gathers the rest into one
+   * line per interval. The rate of lines every member gets is bounded either way.
+   */
+  *#announceSoon(): Routine<void> {
+    if (this.#announcing) return;
+    const now = performance.now();
+    if (now - this.#windowStart >= this.announceInterval * 1000) {
+      this.#windowStart = now;
+      this.#windowCount = 0;
+    }
+    if (this.#windowCount < IMMEDIATE_ANNOUNCEMENTS) {
+      this.#windowCount++;
+      this.#flushAnnouncements();
+      yield* fire(this.event);
+      return;
+    }
+    this.#announcing = true;
+    yield new Loop({ name: `${this.event} announcements` }, this.#announcer.bind(this));
+  }
+
+  /** Gathers announcements into one line per `announceInterval` while more keep coming. */
+  *#announcer(): Routine<void> {
+    try {
+      yield* sleep(Math.max(0, (this.#windowStart + this.announceInterval * 1000 - performance.now()) / 1000));
+      while (this.#joined.length + this.#left.length + this.#tooSlow.length > 0) {
+        this.#flushAnnouncements();
+        yield* fire(this.event);
+        this.#windowStart = performance.now();
+        this.#windowCount = IMMEDIATE_ANNOUNCEMENTS;
+        yield* sleep(this.announceInterval);
+      }
+    } finally {
+      this.#announcing = false;
+    }
+  }
+
+  /** Queues the pending join and leave lines for everyone; true if someone got crowded. */
+  #flushAnnouncements(): boolean {
+    let crowded = false;
+    if (this.#joined.length > 0) {
+      const joined = this.#joined;
+      this.#joined = [];
+      // A lone newcomer has had its own line already.
+      crowded = this.#deliverAll(`* ${namesOf(joined)} joined`, joined.length === 1 ? joined[0] : undefined) || crowded;
+    }
+    if (this.#left.length > 0) {
+      const left = this.#left;
+      this.#left = [];
+      crowded = this.#deliverAll(`* ${namesOf(left)} left`) || crowded;
+    }
+    // Drops found while delivering these are announced with the next round, one line each round.
+    if (this.#tooSlow.length > 0) {
+      const slow = this.#tooSlow;
+      this.#tooSlow = [];
+      crowded = this.#deliverAll(`* ${namesOf(slow)} left (too slow)`) || crowded;
+    }
     return crowded;
   }
 
@@ -149,13 +248,29 @@ export class ChatRoom {
 export class ChatMember {
   readonly room: ChatRoom;
   readonly nick: string;
+  /** The event that wakes only this member's routines (lines for it alone, its drop). */
+  readonly event: string;
   #queue: string[] = [];
   #dropped = false;
   #left = false;
+  #onDropped: (() => void) | null = null;
 
-  constructor(room: ChatRoom, nick: string) {
+  constructor(room: ChatRoom, nick: string, id = 0) {
     this.room = room;
     this.nick = nick;
+    this.event = `${room.event}:member:${id}`;
+  }
+
+  /**
+   * Registers what ends this member's transport when the room drops it (the TCP handler
+   * destroys its connection): a dropped member's routine may be stuck writing to a client
+   * that stopped reading, and would otherwise keep its connection open. Suspends: no.
+   * @example
+   * member.whenDropped(() => connection.destroy());
+   */
+  whenDropped(close: () => void): void {
+    this.#onDropped = close;
+    if (this.#dropped) close();
   }
 
   /** Lines queued and not yet taken. */
@@ -179,6 +294,9 @@ export class ChatMember {
     if (this.#queue.length >= this.room.maxBacklog) {
       this.#dropped = true;
       this.#queue = [];
+      const close = this.#onDropped;
+      this.#onDropped = null;
+      close?.();
       return false;
     }
     this.#queue.push(line);
@@ -187,14 +305,13 @@ export class ChatMember {
 
   /**
    * Queues a line for this member only (a reply to `/who`, an error) and wakes the
-   * routine that delivers to it (the room's event: others wake, find nothing new and
-   * wait again). Suspends: no.
+   * routine that delivers to it (on `member.event`: nobody else wakes). Suspends: no.
    * @example
    * yield* me.notice(`* in the room: ${room.nicks.join(', ')}`);
    */
   *notice(line: string): Routine<void> {
     this.deliver(line);
-    yield* fire(this.room.event);
+    yield* fire(this.event);
   }
 
   /** Takes every queued line (oldest first); empty if none. Suspends: no. */
@@ -211,7 +328,7 @@ export class ChatMember {
    * for (const line of yield* me.next()) yield* ws.send(line);
    */
   *next(): Routine<string[]> {
-    while (this.#queue.length === 0 && !this.left) yield* wait(this.room.event);
+    while (this.#queue.length === 0 && !this.left) yield* first(wait(this.room.event), wait(this.event));
     return this.take();
   }
 
@@ -234,6 +351,12 @@ export class ChatMember {
     this.#left = true;
     yield* this.room.leave(this);
   }
+}
+
+/** `a`, `a, b`, or `a, b, c, d, e and 12 others`. */
+function namesOf(nicks: readonly string[]): string {
+  if (nicks.length <= NAMED_IN_ANNOUNCEMENT + 1) return nicks.join(', ');
+  return `${nicks.slice(0, NAMED_IN_ANNOUNCEMENT).join(', ')} and ${nicks.length - NAMED_IN_ANNOUNCEMENT} others`;
 }
 
 function positiveInteger(value: number | undefined, fallback: number, name: string): number {

@@ -21,6 +21,10 @@ export interface ChatServiceOptions extends ChatHandlerOptions {
  */
 export function chatService(options: ChatServiceOptions): Service {
   const room = options.room ?? new ChatRoom();
-  const handler = chatHandler(room, options.maxLineLength === undefined ? {} : { maxLineLength: options.maxLineLength });
+  const handler = chatHandler(room, {
+    ...(options.maxLineLength === undefined ? {} : { maxLineLength: options.maxLineLength }),
+    ...(options.nickTimeout === undefined ? {} : { nickTimeout: options.nickTimeout }),
+    ...(options.idleTimeout === undefined ? {} : { idleTimeout: options.idleTimeout }),
+  });
   return new Service(handler, { port: options.port, host: options.host, name: 'chat' });
 }

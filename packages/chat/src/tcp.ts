@@ -1,4 +1,4 @@
-import { ConnectionClosed, type RemoteAddress, type Routine, SentinelNotFound, first, untilEol, wait } from '@diesel/core';
+import { ConnectionClosed, type RemoteAddress, type Routine, SentinelNotFound, first, sleep, thisConnection, untilEol, wait } from '@diesel/core';
 import { handleLine, whoLine } from './commands.js';
 import { ChatError } from './errors.js';
 import type { ChatMember, ChatRoom } from './room.js';
@@ -6,9 +6,34 @@ import type { ChatMember, ChatRoom } from './room.js';
 export interface ChatHandlerOptions {
   /** Longest line a client may send, in bytes, end of line included (default 4096); longer: `! line too long` and the connection closes. */
   maxLineLength?: number;
+  /** Seconds a new client has to send an acceptable nick (default 30); then `! no nick in time` and the connection closes. */
+  nickTimeout?: number;
+  /** Seconds a member may send nothing before it is closed (default 1800; 0: never). Reading the room does not count. */
+  idleTimeout?: number;
 }
 
 export const DEFAULT_MAX_LINE_LENGTH = 4096;
+/**
+ * The default `nickTimeout`, in seconds.
+ * @example
+ * chatHandler(room, { nickTimeout: DEFAULT_NICK_TIMEOUT * 2 });
+ */
+export const DEFAULT_NICK_TIMEOUT = 30;
+/**
+ * The default `idleTimeout`, in seconds.
+ * @example
+ * chatHandler(room, { idleTimeout: DEFAULT_IDLE_TIMEOUT / 2 });
+ */
+export const DEFAULT_IDLE_TIMEOUT = 1800;
+
+/** How long a dropped member's connection may take to flush before it is destroyed. */
+const DROPPED_LINGER_MS = 5000;
+
+function seconds(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!(value >= 0) || !Number.isFinite(value)) throw new RangeError(`chatHandler: ${name} must be a number of seconds >= 0, got ${String(value)}`);
+  return value;
+}
 
 /**
  * The chat line protocol over TCP, as a connection handler for `Service`. The client's
@@ -18,7 +43,8 @@ export const DEFAULT_MAX_LINE_LENGTH = 4096;
  * leaves. Lines may end in `\n` or `\r\n`.
  *
  * Suspends: the handler runs as long as the client stays; it waits on
- * `first(untilEol(), wait(room.event))` — a line from its client or news from the room.
+ * `first(untilEol(), wait(room.event), wait(member.event), sleep(idle))` — a line from its
+ * client, news from the room or for it alone, or the idle timeout.
  * @example
  * const room = new ChatRoom();
  * app.addService(new Service(chatHandler(room), 8001));
@@ -29,21 +55,43 @@ export const DEFAULT_MAX_LINE_LENGTH = 4096;
 export function chatHandler(room: ChatRoom, options: ChatHandlerOptions = {}): (remote: RemoteAddress) => Routine<void> {
   const limit = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
   if (!Number.isInteger(limit) || limit < 2) throw new RangeError(`chatHandler: maxLineLength must be an integer of at least 2, got ${String(limit)}`);
+  const nickTimeout = seconds(options.nickTimeout, DEFAULT_NICK_TIMEOUT, 'nickTimeout');
+  const idleTimeout = seconds(options.idleTimeout, DEFAULT_IDLE_TIMEOUT, 'idleTimeout');
   const line = () => untilEol({ limit });
 
   return function* chatConnection(_remote: RemoteAddress): Routine<void> {
     let member: ChatMember | null = null;
+    const connection = yield* thisConnection();
     try {
+      const nickBy = performance.now() + nickTimeout * 1000;
       while (member === null) {
-        const nick = (yield* line()).trim();
+        const left = (nickBy - performance.now()) / 1000;
+        const [text] = left > 0 ? yield* first(line(), sleep(left)) : [undefined];
+        if (text === undefined) {
+          yield `! no nick in ${nickTimeout} seconds; bye\r\n`;
+          return;
+        }
         try {
-          member = yield* room.join(nick);
+          member = yield* room.join(text.trim());
         } catch (error) {
           if (!(error instanceof ChatError)) throw error;
           yield `! ${error.message}; send another nick\r\n`;
         }
       }
+      // Dropped for reading too slowly: this routine may be stuck in a write to a client
+      // that stopped reading, so the room ends the connection itself — with the notice
+      // after what is already buffered, and a short linger, so the fd is back soon even
+      // if the client never reads again.
+      member.whenDropped(() => {
+        try {
+          connection.write(`! you fell more than ${room.maxBacklog} lines behind and were dropped\r\n`);
+        } catch {
+          // already gone
+        }
+        connection.end(DROPPED_LINGER_MS);
+      });
       yield* member.notice(whoLine(member));
+      let lastHeard = performance.now();
       for (;;) {
         const lines = member.take();
         if (lines.length > 0) {
@@ -55,8 +103,20 @@ export function chatHandler(room: ChatRoom, options: ChatHandlerOptions = {}): (
           yield `! you fell more than ${room.maxBacklog} lines behind and were dropped\r\n`;
           return;
         }
-        const [text] = yield* first(line(), wait(room.event));
-        if (text !== undefined && !(yield* handleLine(member, text))) {
+        let text: string | undefined;
+        if (idleTimeout > 0) {
+          const left = (lastHeard + idleTimeout * 1000 - performance.now()) / 1000;
+          if (left <= 0) {
+            yield `! nothing from you in ${idleTimeout} seconds; bye\r\n`;
+            return;
+          }
+          [text] = yield* first(line(), wait(room.event), wait(member.event), sleep(left));
+        } else {
+          [text] = yield* first(line(), wait(room.event), wait(member.event));
+        }
+        if (text === undefined) continue;
+        lastHeard = performance.now();
+        if (!(yield* handleLine(member, text))) {
           yield '* bye\r\n';
           return;
         }

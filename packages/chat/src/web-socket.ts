@@ -35,6 +35,9 @@ export function chatSocket(room: ChatRoom): (ws: WebSocket) => Routine<void> {
           yield* ws.send(`! ${error.message}; send another nick`);
         }
       }
+      // Dropped for reading too slowly: the relay may be stuck in a send to a page that
+      // stopped reading, so the room ends the socket itself.
+      member.whenDropped(() => ws.terminate());
       yield* member.notice(whoLine(member));
       yield* spawn(relay, member, ws);
       for (let message = yield* ws.wait(); message !== null; message = yield* ws.wait()) {

@@ -71,6 +71,7 @@ export class Connection {
   #untilScanFrom = 0;
   #drainListening = false;
   #tracker: Set<Connection> | null = null;
+  #goneListeners: (() => void)[] | null = null;
   #details: Record<string, unknown> | null = null;
 
   /** Extra per-connection facts layers put here (TLS puts its session details). Created on first use. */
@@ -99,6 +100,35 @@ export class Connection {
   /** True once the peer has sent FIN (no more input will arrive; writes may still work). */
   get peerEnded(): boolean {
     return this.#peerEnded;
+  }
+
+  /**
+   * Calls `listener` once, as soon as the peer ends its side (FIN) or the connection
+   * closes or fails — also while no routine is reading, which is when nothing else would
+   * notice (an HTTP handler working on a request whose client has left). Called at once
+   * if that has already happened. Returns a function that removes the listener.
+   * @example
+   * const stop = connection.onPeerGone(() => controller.abort());
+   * try { yield* longWork(); } finally { stop(); }
+   */
+  onPeerGone(listener: () => void): () => void {
+    if (this.#peerEnded || this.#closed) {
+      listener();
+      return ignore;
+    }
+    const listeners = (this.#goneListeners ??= []);
+    listeners.push(listener);
+    return () => {
+      const at = listeners.indexOf(listener);
+      if (at !== -1) listeners.splice(at, 1);
+    };
+  }
+
+  #tellGone(): void {
+    const listeners = this.#goneListeners;
+    if (listeners === null) return;
+    this.#goneListeners = null;
+    for (const listener of listeners) listener();
   }
 
   /** Bytes received and not yet consumed. */
@@ -188,10 +218,20 @@ export class Connection {
     switch (token.kind) {
       case TokenKind.Until: {
         const sentinel = token.sentinel;
-        const at = input.indexOf(sentinel, this.#untilScanFrom);
+        let at = input.indexOf(sentinel, this.#untilScanFrom);
+        let end = at + sentinel.length;
+        const alternative = token.alternative;
+        if (alternative !== null) {
+          // Off the common path: only tokens that ask for a second sentinel pay this search.
+          const other = input.indexOf(alternative, this.#untilScanFrom);
+          if (other !== -1 && (at === -1 || other < at)) {
+            at = other;
+            end = other + alternative.length;
+          }
+        }
         if (at !== -1) {
           this.#untilScanFrom = 0;
-          const value = input.takeString(at + sentinel.length, token.options.encoding ?? 'utf8');
+          const value = input.takeString(end, token.options.encoding ?? 'utf8');
           this.#consumed();
           return value;
         }
@@ -202,7 +242,7 @@ export class Connection {
         }
         // Next search starts where a sentinel could first begin in new data, so a long
         // line arriving in many chunks is scanned once, not once per chunk.
-        this.#untilScanFrom = Math.max(0, input.length - sentinel.length + 1);
+        this.#untilScanFrom = Math.max(0, input.length - Math.max(sentinel.length, alternative?.length ?? 0) + 1);
         this.#need = limit + sentinel.length;
         break;
       }
@@ -349,6 +389,7 @@ export class Connection {
       this.#reader = null;
       reader.readReady();
     }
+    this.#tellGone();
   }
 
   #fail(error: Error | null): void {
@@ -364,6 +405,7 @@ export class Connection {
     this.#reader = null;
     if (reader !== null) reader.readReady();
     this.#drained();
+    this.#tellGone();
   }
 
   #drained(): void {

@@ -9,7 +9,9 @@
  * keeps answering the app's pulls, so an app may echo its request body as it arrives.
  */
 import type { Routine } from '@diesel/core';
+import { HttpError } from './errors.js';
 import { HttpHeaders } from './headers.js';
+import { DEFAULT_MAX_BODY_SIZE } from './server.js';
 import { streamBody } from './stream-body.js';
 import type { HttpBody, HttpHandler, HttpRequest, HttpResponse } from './types.js';
 
@@ -21,6 +23,19 @@ export interface FetchAppOptions {
   origin?: string;
   /** Scheme used with the Host header (default `http`; say `https` behind TLS). */
   scheme?: 'http' | 'https';
+  /**
+   * Largest request body the app may read, in bytes (default 1 MiB, the server's
+   * `DEFAULT_MAX_BODY_SIZE`): a declared `Content-Length` past it is answered 413 before
+   * the app runs; a chunked body that grows past it fails the app's read and is answered
+   * 413. Ignored with `streamRequestBody`.
+   */
+  maxBodySize?: number;
+  /**
+   * The route streams request bodies of any size (default false): no `maxBodySize`. The
+   * body is still pulled from the socket only as the app reads it (backpressure), so an
+   * app that reads slowly slows the client rather than growing the server's memory.
+   */
+  streamRequestBody?: boolean;
 }
 
 type ChunkResult = { done: true; value?: undefined } | { done: false; value: Uint8Array };
@@ -44,6 +59,7 @@ export function fetchApp(app: FetchApp, options: FetchAppOptions = {}): HttpHand
   const call = typeof app === 'function' ? app : (request: Request) => app.fetch(request);
   const scheme = options.scheme ?? 'http';
   const fallbackOrigin = options.origin ?? 'http://localhost';
+  const maxBodySize = options.streamRequestBody === true ? Number.POSITIVE_INFINITY : (options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE);
 
   return streamBody(function* serveFetch(request: HttpRequest): Routine<HttpResponse> {
     const url = absoluteUrl(request.url, request.headers.first('host'), scheme, fallbackOrigin);
@@ -51,8 +67,13 @@ export function fetchApp(app: FetchApp, options: FetchAppOptions = {}): HttpHand
     const headers = new Headers();
     for (const [name, value] of request.headers) headers.append(name, value);
 
+    const declared = request.headers.first('content-length');
+    if (declared !== undefined && Number(declared) > maxBodySize) return tooLargeResponse(maxBodySize);
     // The request body, pulled on demand by the app.
     const reader = request.bodyReader;
+    // Set once the body grew past maxBodySize: the answer is 413 whatever the app says.
+    let tooLarge: HttpError | null = null;
+    let bodyRead = 0;
     const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && ((reader !== undefined && !reader.done) || (request.body !== null && request.body.length > 0));
     let pull: Pull | null = null;
     // Wakes the routine when the app pulls, cancels, or answers. `signalled` keeps a
@@ -112,7 +133,11 @@ export function fetchApp(app: FetchApp, options: FetchAppOptions = {}): HttpHand
       try {
         const chunk = yield* reader.read();
         if (chunk === null) pending.controller.close();
-        else pending.controller.enqueue(chunk);
+        else if ((bodyRead += chunk.length) > maxBodySize) {
+          tooLarge = new HttpError('DIESEL_ERR_HTTP_BODY_TOO_LARGE', 413, `the request body is larger than ${maxBodySize} bytes`);
+          pending.controller.error(tooLarge);
+          return false;
+        } else pending.controller.enqueue(chunk);
       } catch (error) {
         pending.controller.error(error);
         throw error;
@@ -128,6 +153,8 @@ export function fetchApp(app: FetchApp, options: FetchAppOptions = {}): HttpHand
         method: request.method,
         headers,
         body,
+        // The app sees the client leave as `request.signal` aborting.
+        ...(request.signal === undefined ? {} : { signal: request.signal }),
         ...(body === null ? {} : { duplex: 'half' }),
       } as RequestInit);
     } catch (error) {
@@ -149,12 +176,14 @@ export function fetchApp(app: FetchApp, options: FetchAppOptions = {}): HttpHand
         },
       );
     while (settled === null) {
-      if (pull !== null) {
+      if (pull !== null && tooLarge === null) {
         yield* servePull();
         continue;
       }
       yield nextSignal();
     }
+    // The body was cut at the limit: the app's answer (or its failure) is moot.
+    if (tooLarge !== null) return tooLargeResponse(maxBodySize);
     const outcome = settled as { ok: true; response: Response } | { ok: false; error: unknown };
     if (!outcome.ok) throw outcome.error;
     const response = outcome.response;
@@ -173,7 +202,7 @@ export function fetchApp(app: FetchApp, options: FetchAppOptions = {}): HttpHand
       let next: Promise<ChunkResult> | null = null;
       try {
         for (;;) {
-          if (pull !== null) {
+          if (pull !== null && tooLarge === null) {
             yield* servePull();
             continue;
           }
@@ -210,6 +239,13 @@ function absoluteUrl(target: string, host: string | undefined, scheme: string, f
     return null;
   }
   return null;
+}
+
+/** 413, and close: the rest of the body is not worth reading to keep the connection. */
+function tooLargeResponse(limit: number): HttpResponse {
+  const response = plain(413, `the request body is larger than ${limit} bytes`);
+  response.headers.set('Connection', 'close');
+  return response;
 }
 
 function plain(status: number, text: string): HttpResponse {

@@ -16,6 +16,10 @@ export class ServerRequest implements HttpRequest {
   bodyReader?: BodyReader;
   /** @internal */
   readonly head: MessageHead;
+  // Made on first use: most handlers never look at the signal, and a controller per
+  // request would cost every keep-alive request an allocation.
+  #controller: AbortController | null = null;
+  #abortReason: unknown = undefined;
 
   constructor(head: MessageHead, remote: { host: string; port: number }) {
     this.head = head;
@@ -24,6 +28,22 @@ export class ServerRequest implements HttpRequest {
     this.version = head.version;
     this.headers = head.headers;
     this.remote = remote;
+  }
+
+  /** Aborted when the client leaves before the response is written. */
+  get signal(): AbortSignal {
+    if (this.#controller === null) {
+      this.#controller = new AbortController();
+      if (this.#abortReason !== undefined) this.#controller.abort(this.#abortReason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** @internal The server calls this when the client has gone. */
+  abort(reason: unknown): void {
+    if (this.#abortReason !== undefined) return;
+    this.#abortReason = reason;
+    this.#controller?.abort(reason);
   }
 }
 

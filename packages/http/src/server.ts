@@ -106,6 +106,8 @@ interface ConnectionState {
   parser: H1Parser;
   /** Responses to pipelined requests are collected in the socket (cork) and sent together. */
   corked: boolean;
+  /** The request whose handler is running, if one is. */
+  handling: ServerRequest | null;
 }
 
 /** Sends what corked writes collected. */
@@ -148,6 +150,10 @@ const COPY_LIMIT = 16 * 1024;
 export class HttpServer {
   readonly handler: HttpHandler;
   readonly #settings: Settings;
+  // One token for every head read (tokens hold no state). It also stops at `\n\n`, so a
+  // head with bare LF line endings reaches the parser, which refuses it with 400, instead
+  // of waiting for a `\r\n\r\n` that never comes until the headers timeout.
+  readonly #headToken: ReturnType<typeof until>;
 
   constructor(handler: HttpHandler, options: HttpServerOptions = {}) {
     if (typeof handler !== 'function') throw new TypeError('HttpServer: the handler must be a function (request) => response');
@@ -166,6 +172,7 @@ export class HttpServer {
       maxDrainSize: options.maxDrainSize ?? DEFAULT_MAX_DRAIN_SIZE,
       logRequests: options.logRequests ?? true,
     };
+    this.#headToken = until('\r\n\r\n', { limit: this.#settings.limits.maxHeaderSize, encoding: 'latin1', alternative: '\n\n' });
   }
 
   /** The connection handler `Service` calls for each accepted connection. */
@@ -183,7 +190,17 @@ export class HttpServer {
       remote: { host: remote.host, port: remote.port },
       parser: new H1Parser('request', this.#settings.limits),
       corked: false,
+      handling: null,
     };
+    // A client that leaves while its handler runs is noticed here, as nothing reads the
+    // socket then: the request's signal is aborted and the socket released at once, so an
+    // abandoned long-poll holds no descriptor in CLOSE_WAIT until its handler returns.
+    const stopWatching = connection.onPeerGone(() => {
+      const request = state.handling;
+      if (request === null) return;
+      request.abort(new HttpError('DIESEL_ERR_HTTP_CLIENT_GONE', 400, `${remote.host}:${remote.port} left before the response to ${request.method} ${request.url}`));
+      connection.destroy();
+    });
     try {
       for (let count = 0; ; count++) {
         const keepOpen = yield* this.#exchange(state, count === 0);
@@ -194,6 +211,7 @@ export class HttpServer {
       if (error instanceof ConnectionClosed) return;
       throw error;
     } finally {
+      stopWatching();
       // Whatever corked responses hold must still go out before the connection ends.
       if (!connection.closed) uncork(state);
     }
@@ -205,10 +223,14 @@ export class HttpServer {
     const { connection, clock, parser } = state;
     // 1. The head, bounded in size and time. Between requests the wait is the idle
     // keep-alive timeout (an idle connection is closed quietly); once a request has
-    // begun, the headers timeout (slowloris: 408).
+    // begun, the headers timeout (slowloris: 408). The headers timeout counts from the
+    // start of this wait (for the first request: from the accept), never from the end
+    // of the idle wait: when a request began is not known, and restarting the clock
+    // there gave a slowloris client twice the timeout.
     let idle = connection.bufferedLength === 0 && parser.idle;
     if (idle) uncork(state);
     let startedAt = clock.now();
+    const headDeadline = startedAt + settings.headersTimeout * 1000;
     let head: MessageHead | null = null;
     try {
       for (;;) {
@@ -220,12 +242,12 @@ export class HttpServer {
           }
           continue;
         }
-        const wait = idle ? (firstRequest ? settings.headersTimeout : settings.keepAliveTimeout) : settings.headersTimeout - (clock.now() - startedAt) / 1000;
+        const wait = idle ? (firstRequest ? settings.headersTimeout : settings.keepAliveTimeout) : (headDeadline - clock.now()) / 1000;
         if (wait <= 0) throw new HttpError('DIESEL_ERR_HTTP_HEADERS_TIMEOUT', 408, 'the request head did not arrive in time');
         let text: string | undefined;
         try {
           // Plain `yield` (not `yield*`) on this hot path: no iterator object per request.
-          [text] = (yield first(until('\r\n\r\n', { limit: settings.limits.maxHeaderSize, encoding: 'latin1' }), sleep(wait))) as [string | undefined, true | undefined];
+          [text] = (yield first(this.#headToken, sleep(wait))) as [string | undefined, true | undefined];
         } catch (error) {
           if (error instanceof SentinelNotFound) {
             throw new HttpError('DIESEL_ERR_HTTP_HEADERS_TOO_LARGE', 431, `header section larger than ${settings.limits.maxHeaderSize} bytes`);
@@ -235,9 +257,8 @@ export class HttpServer {
         if (text === undefined) {
           if (!idle) throw new HttpError('DIESEL_ERR_HTTP_HEADERS_TIMEOUT', 408, 'the request head did not arrive in time');
           if (connection.bufferedLength === 0) return false;
-          // A request began while the connection was idle: from now on it has the headers timeout.
+          // A request began while the connection was idle: what is left of the headers timeout.
           idle = false;
-          startedAt = clock.now();
           continue;
         }
         if (idle) {
@@ -286,19 +307,29 @@ export class HttpServer {
     // 5. The handler, on this routine.
     let response: HttpResponse;
     try {
+      // An upgrade's handler may take the connection over and read it itself (WebSocket,
+      // a tunnel): the peer's FIN is then its business, not a client gone mid-request.
+      state.handling = head.upgrade ? null : request;
       let result: unknown = handler(request);
       if (isRoutine(result) || isThenable(result)) result = yield result;
+      state.handling = null;
       if (result instanceof TakenOver) return false;
       if (!isHttpResponse(result)) throw new TypeError(`the handler returned ${describeValue(result)}, not an HttpResponse (use httpResponse(req, status, headers, body))`);
       response = result;
     } catch (error) {
+      state.handling = null;
       if (error instanceof ConnectionClosed) throw error;
+      // The client left and the handler gave up (on its aborted signal, say): nobody to answer.
+      if (connection.closed) return false;
       // The client's fault (a broken body read by a streaming handler, say): its status, and close.
       if (error instanceof HttpError && error.status < 500) return yield* this.#refuse(state, error);
       state.logger.error(`${request.method} ${request.url}: handler failed: ${describe(error)}`);
       response = errorResponse(500, 'the server failed to answer this request');
       keepAlive = keepAlive && (reader === null || reader.done);
     }
+    // A CONNECT not taken over is refused: close after the answer, as node:http does,
+    // so what follows it (a tunnel's bytes) is never read as another request.
+    if (request.method === 'CONNECT') keepAlive = false;
     // 6. The response: a fixed body leaves in one write (no nested routine); a stream is
     // written piece by piece with backpressure.
     const prepared = prepare(request, response, keepAlive);
@@ -409,12 +440,12 @@ function prepare(request: ServerRequest, response: HttpResponse, keepAlive: bool
       case 10:
         if (name.toLowerCase() === 'connection') {
           hasConnection = true;
-          if (/(^|,)\s*close\s*(,|$)/i.test(value)) keepAlive = false;
+          if (hasCloseToken(value)) keepAlive = false;
         }
         break;
       case 14:
         if (name.toLowerCase() === 'content-length') {
-          declaredLength = /^\d+$/.test(value) ? Number(value) : -1;
+          declaredLength = decimal(value);
           continue; // written below, once, as the framing decides
         }
         break;
@@ -479,6 +510,22 @@ function prepare(request: ServerRequest, response: HttpResponse, keepAlive: bool
   }
   prepared.head = `${head}${connectionLine(hasConnection, keepAlive, http10)}\r\n`;
   return prepared;
+}
+
+/** Whether a Connection value lists `close`; one pass, no regular expression. */
+function hasCloseToken(value: string): boolean {
+  for (const token of value.split(',')) if (token.trim().toLowerCase() === 'close') return true;
+  return false;
+}
+
+/** A non-negative decimal integer, or -1. */
+function decimal(value: string): number {
+  if (value.length === 0 || value.length > 15) return -1;
+  for (let k = 0; k < value.length; k++) {
+    const c = value.charCodeAt(k);
+    if (c < 0x30 || c > 0x39) return -1;
+  }
+  return Number(value);
 }
 
 function connectionLine(hasConnection: boolean, keepAlive: boolean, http10: boolean): string {

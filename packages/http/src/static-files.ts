@@ -6,6 +6,7 @@
  */
 import { createReadStream, promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
+import { parseByteRange } from './byte-range.js';
 import { HttpHeaders } from './headers.js';
 import { contentType } from './mime-types.js';
 import { pathOf } from './router.js';
@@ -112,7 +113,7 @@ export function staticFiles(root: string, options: StaticFilesOptions = {}): Htt
     let status = 200;
     const range = request.headers.first('range');
     if (range !== undefined && ifRangeHolds(request, etag, stats.mtime)) {
-      const parsed = parseRange(range, stats.size);
+      const parsed = parseByteRange(range, stats.size);
       if (parsed === 'unsatisfiable') {
         headers.set('Content-Range', `bytes */${stats.size}`);
         const r = plain(416, 'range not satisfiable');
@@ -157,8 +158,8 @@ function notModified(request: HttpRequest, etag: string, mtime: Date): boolean {
   const inm = request.headers.first('if-none-match');
   if (inm !== undefined) {
     // Weak comparison (RFC 9110 §13.1.2).
-    const bare = etag.replace(/^W\//, '');
-    return inm.trim() === '*' || inm.split(',').some((t) => t.trim().replace(/^W\//, '') === bare);
+    const bare = weakless(etag);
+    return inm.trim() === '*' || inm.split(',').some((t) => weakless(t.trim()) === bare);
   }
   const ims = request.headers.first('if-modified-since');
   if (ims !== undefined) {
@@ -171,27 +172,14 @@ function notModified(request: HttpRequest, etag: string, mtime: Date): boolean {
 function ifRangeHolds(request: HttpRequest, etag: string, mtime: Date): boolean {
   const ifRange = request.headers.first('if-range');
   if (ifRange === undefined) return true;
-  if (ifRange.startsWith('"') || ifRange.startsWith('W/')) return !ifRange.startsWith('W/') && ifRange === etag.replace(/^W\//, '');
+  if (ifRange.startsWith('"') || ifRange.startsWith('W/')) return !ifRange.startsWith('W/') && ifRange === weakless(etag);
   const date = Date.parse(ifRange);
   return !Number.isNaN(date) && Math.floor(mtime.getTime() / 1000) === Math.floor(date / 1000);
 }
 
-/** One byte range; null when the header is ignored (unsupported form); 'unsatisfiable' for 416. */
-function parseRange(header: string, size: number): [number, number] | null | 'unsatisfiable' {
-  const m = /^bytes=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
-  if (!m) return null; // several ranges or another unit: serve the whole file
-  const [, a, b] = m as unknown as [string, string, string];
-  if (a === '' && b === '') return null;
-  if (a === '') {
-    const suffix = Number(b);
-    if (suffix === 0) return 'unsatisfiable';
-    return [Math.max(0, size - suffix), size - 1];
-  }
-  const start = Number(a);
-  if (start >= size) return 'unsatisfiable';
-  const end = b === '' ? size - 1 : Math.min(Number(b), size - 1);
-  if (end < start) return null;
-  return [start, end];
+/** An entity tag without its weakness prefix `W/`. */
+function weakless(tag: string): string {
+  return tag.startsWith('W/') ? tag.slice(2) : tag;
 }
 
 function plain(status: number, text: string): HttpResponse {

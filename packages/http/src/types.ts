@@ -31,6 +31,13 @@ export interface HttpRequest {
    * is null). Absent otherwise.
    */
   readonly bodyReader?: HttpBodyReader;
+  /**
+   * Aborted when the client leaves (FIN or reset) before the response is written, with an
+   * `HttpError` of code `DIESEL_ERR_HTTP_CLIENT_GONE` as its reason: a long-poll or a slow
+   * query can stop early. The server's requests always have one; optional so that other
+   * `HttpRequest` objects (tests, adapters) need not.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**

@@ -121,6 +121,10 @@ describe('H1Parser: requests', () => {
     ['an unknown method', 'BREW /pot HTTP/1.1\r\n\r\n', 'DIESEL_ERR_HTTP_UNKNOWN_METHOD', 501],
     ['a transfer coding after chunked', 'POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n', 'DIESEL_ERR_HTTP_BAD_TRANSFER_ENCODING', 400],
     ['a final coding other than chunked', 'POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n', 'DIESEL_ERR_HTTP_BAD_TRANSFER_ENCODING', 400],
+    ['chunked with a parameter', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked;q=1\r\n\r\n0\r\n\r\n', 'DIESEL_ERR_HTTP_BAD_TRANSFER_ENCODING', 400],
+    ['chunked with an empty parameter', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked;\r\n\r\n0\r\n\r\n', 'DIESEL_ERR_HTTP_BAD_TRANSFER_ENCODING', 400],
+    ['chunked, a space and a parameter', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked ;x\r\n\r\n0\r\n\r\n', 'DIESEL_ERR_HTTP_BAD_TRANSFER_ENCODING', 400],
+    ['a parameter on an earlier chunked', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked;a=b\r\n\r\n0\r\n\r\n', 'DIESEL_ERR_HTTP_BAD_TRANSFER_ENCODING', 400],
     ['data after Connection: close', 'GET / HTTP/1.1\r\nConnection: close\r\n\r\nGET / HTTP/1.1\r\n\r\n', 'DIESEL_ERR_HTTP_DATA_AFTER_CLOSE', 400],
   ];
   for (const [name, text, code, status] of refusals) {

@@ -104,6 +104,24 @@ describe('staticFiles', () => {
     expect(bodyOf(stale)).toBe('0123456789');
   });
 
+  it('answers a pathological 100 KB Range header at once and keeps serving a neighbour', async () => {
+    // The header fills a raised header limit; a backtracking parser blocked the hub for hours on it.
+    served = await serve(router({ '/static/*': staticFiles(join(dir, 'public')) }), { maxHeaderSize: 256 * 1024 });
+    const port = served.port;
+    const attacker = await Raw.connect(port);
+    const neighbour = await Raw.connect(port);
+    try {
+      attacker.write(`GET /static/digits.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=${' '.repeat(100_000)}x\r\n\r\n`);
+      const answer = await attacker.waitForText('0123456789');
+      expect(statusOf(answer)).toBe(200);
+      neighbour.write('GET /static/css/site.css HTTP/1.1\r\nHost: x\r\n\r\n');
+      expect(bodyOf(await neighbour.waitForText('body{}'))).toBe('body{}');
+    } finally {
+      attacker.close();
+      neighbour.close();
+    }
+  }, 10_000);
+
   it('answers HEAD with the length and no body', async () => {
     const port = await start();
     const raw = await Raw.connect(port);

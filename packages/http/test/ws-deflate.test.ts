@@ -9,8 +9,10 @@ import {
   WebSocketClient,
   WebSocketError,
   deflateMessage,
+  deflateMessageAsync,
   encodeFrame,
   inflateMessage,
+  inflateMessageAsync,
   negotiateDeflate,
   parseExtensions,
   type WebSocket,
@@ -111,6 +113,29 @@ describe('permessage-deflate codec', () => {
   });
 });
 
+describe('permessage-deflate off the hub', () => {
+  it('hands compressed messages out uninflated with deferInflate, whole / split at every offset / byte by byte', async () => {
+    const text = 'deferred '.repeat(300);
+    const compressed = deflateMessage(Buffer.from(text));
+    const wire = encodeFrame(Opcode.TEXT, compressed, { mask: MASK, rsv1: true });
+    for (const events of parseEverySplit(wire, { ...deflating, deferInflate: true })) {
+      expect(events).toEqual([{ type: 'compressed', binary: false, data: compressed }]);
+    }
+    expect((await inflateMessageAsync(compressed, 1 << 20)).toString()).toBe(text);
+  });
+
+  it('inflates on the thread pool with the same bound (1009) and errors (1007), and deflates there too', async () => {
+    const bomb = deflateMessage(Buffer.alloc(15 * 1024 * 1024));
+    await expect(inflateMessageAsync(bomb, 1024 * 1024)).rejects.toMatchObject({ code: 'DIESEL_ERR_WS_MESSAGE_TOO_BIG', closeCode: 1009 });
+    await expect(inflateMessageAsync(Buffer.from([0xff, 0xff, 0xff]), 1024)).rejects.toMatchObject({ code: 'DIESEL_ERR_WS_INFLATE', closeCode: 1007 });
+    for (const text of ['', 'a', 'x'.repeat(200_000)]) {
+      const compressed = await deflateMessageAsync(Buffer.from(text));
+      expect(compressed).toEqual(deflateMessage(Buffer.from(text)));
+      expect(inflateMessage(compressed, 1 << 20).toString()).toBe(text);
+    }
+  });
+});
+
 describe('permessage-deflate negotiation', () => {
   it('parses extension offers', () => {
     const offers = parseExtensions(['permessage-deflate; client_max_window_bits; server_max_window_bits="10", x-other', 'foo']);
@@ -175,6 +200,20 @@ describe('permessage-deflate against ws', () => {
     peer.socket.send(Buffer.alloc(3000, 1));
     expect((await peer.next()).data).toEqual(Buffer.alloc(3000, 1));
     expect(agreed).toEqual({ threshold: 64, windowBits: 15 });
+  });
+
+  it('server: closes a deflate bomb with 1009 while a neighbour is echoed, and checks UTF-8 after inflating', async () => {
+    server = await serveWs(echo, { perMessageDeflate: { threshold: 64 }, maxMessageSize: 4 * 1024 * 1024 });
+    const neighbour = await WsPeer.open(server.url, { perMessageDeflate: { threshold: 0 } });
+    const attacker = await WsPeer.open(server.url, { perMessageDeflate: { threshold: 0 } });
+    cleanups.push(() => neighbour.terminate(), () => attacker.terminate());
+    const closed = new Promise<number>((resolve) => attacker.socket.once('close', (code: number) => resolve(code)));
+    attacker.socket.send(Buffer.alloc(15 * 1024 * 1024)); // ws compresses it to a few KB
+    neighbour.socket.send('still served');
+    expect(await neighbour.nextText()).toBe('still served');
+    expect(await closed).toBe(1009);
+    neighbour.socket.send('x'.repeat(100_000));
+    expect(await neighbour.nextText()).toBe('x'.repeat(100_000));
   });
 
   it('server: without the option, declines the offer and ws falls back to plain frames', async () => {

@@ -48,6 +48,10 @@ export function createServerSocket(old: Duplex, pending: Uint8Array, settings: S
   if (settings.SNICallback !== undefined) options.SNICallback = settings.SNICallback;
   const transport = tlsTransport(old, pending, settings.transport);
   const socket = new tls.TLSSocket(transport, options);
+  // A TLSSocket made directly gets none of tls.Server's renegotiation limit, so a client
+  // could renegotiate over and over (a CPU DoS testssl.sh reports): refuse it outright.
+  // TLS 1.3 has no renegotiation; nothing diesel serves needs it in TLS 1.2.
+  socket.disableRenegotiation();
   recordTransport(socket, transport);
   let secure = false;
   socket.once('secure', () => (secure = true));

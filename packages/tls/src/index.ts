@@ -10,6 +10,7 @@ export { MemoryBio } from './memory-bio.js';
 export {
   DEFAULT_HANDSHAKE_TIMEOUT,
   DEFAULT_MIN_TLS_VERSION,
+  MODERN_CIPHERS,
   type Pem,
   type TlsClientOptions,
   type TlsIdentity,

@@ -25,6 +25,32 @@ export const DEFAULT_MIN_TLS_VERSION: tls.SecureVersion = 'TLSv1.2';
 export const DEFAULT_HANDSHAKE_TIMEOUT = 30;
 
 /**
+ * A forward-secret, AEAD-only cipher list: the TLS 1.3 suites, then TLS 1.2 with ECDHE
+ * key exchange and AES-GCM or ChaCha20-Poly1305 only (no CBC, no static-RSA key
+ * exchange, no SHA-1 MACs — which Node's default list still offers for old clients).
+ * Pass it as `ciphers`, or say `ciphers: 'modern'`. Clients older than about 2014
+ * (no ECDHE with GCM) cannot connect with it.
+ * @example
+ * wrapTls(handler, { key, cert, ciphers: MODERN_CIPHERS });
+ */
+export const MODERN_CIPHERS = [
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'TLS_AES_128_GCM_SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+].join(':');
+
+/** An OpenSSL cipher list; `'modern'` stands for {@link MODERN_CIPHERS}. */
+function cipherList(ciphers: string | undefined): string | undefined {
+  return ciphers === 'modern' ? MODERN_CIPHERS : ciphers;
+}
+
+/**
  * How ciphertext reaches OpenSSL. `auto` (the default) hands a plain TCP socket's native
  * handle to Node's TLS engine when nothing is buffered yet (the fast path) and goes
  * through the in-memory BIO otherwise; `memory` always uses the in-memory BIO (for
@@ -65,7 +91,7 @@ export interface TlsServerOptions extends TlsIdentity {
   /** Lowest protocol version accepted (default `TLSv1.2`). */
   minVersion?: tls.SecureVersion;
   maxVersion?: tls.SecureVersion;
-  /** OpenSSL cipher list (default: Node's). */
+  /** OpenSSL cipher list (default: Node's); `'modern'` for {@link MODERN_CIPHERS} (forward-secret, AEAD only). */
   ciphers?: string;
   /** Seconds the handshake may take (default 30). */
   handshakeTimeout?: number;
@@ -159,7 +185,7 @@ export function serverSettings(options: TlsServerOptions, what = 'wrapTls'): Ser
   const base = {
     minVersion: options.minVersion ?? DEFAULT_MIN_TLS_VERSION,
     maxVersion: options.maxVersion,
-    ciphers: options.ciphers,
+    ciphers: cipherList(options.ciphers),
     ca: options.ca,
     // Session resumption (tickets) only works between connections that share a context id.
     sessionIdContext: createHash('sha256').update(String(options.cert)).digest('hex').slice(0, 32),
@@ -200,7 +226,7 @@ export function clientSettings(options: TlsClientOptions, what = 'connect'): Cli
     passphrase: options.passphrase,
     minVersion: options.minVersion ?? DEFAULT_MIN_TLS_VERSION,
     maxVersion: options.maxVersion,
-    ciphers: options.ciphers,
+    ciphers: cipherList(options.ciphers),
   });
   const settings: ClientSettings = {
     options,

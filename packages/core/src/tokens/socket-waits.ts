@@ -10,6 +10,12 @@ export interface UntilOptions {
   limit?: number;
   /** How to decode the result (default `utf8`). */
   encoding?: TextEncodingName;
+  /**
+   * A second sentinel: the wait also ends just past its first occurrence when that comes
+   * before the sentinel's. HTTP waits for `\r\n\r\n` or `\n\n`, so a head with bare LF
+   * line endings is seen (and refused) at once rather than waited on until a timeout.
+   */
+  alternative?: string;
 }
 
 /** The connection a socket wait acts on, or the clear error when the routine has none. */
@@ -109,11 +115,16 @@ export class UntilToken extends SocketWaitToken<string> {
   readonly kind = TokenKind.Until;
   readonly sentinel: Buffer;
   readonly text: string;
+  /** The encoded `options.alternative`, or null. */
+  readonly alternative: Buffer | null;
   constructor(sentinel: string | Uint8Array, readonly options: UntilOptions = NO_OPTIONS) {
     super();
     this.sentinel = typeof sentinel === 'string' ? sentinelBytes(sentinel) : Buffer.from(sentinel);
     this.text = typeof sentinel === 'string' ? sentinel : this.sentinel.toString('latin1');
     if (this.sentinel.length === 0) throw new RangeError('until(): the sentinel must not be empty');
+    const alternative = options.alternative;
+    if (alternative !== undefined && alternative.length === 0) throw new RangeError('until(): the alternative sentinel must not be empty');
+    this.alternative = alternative === undefined ? null : sentinelBytes(alternative);
   }
 }
 

@@ -824,11 +824,19 @@ export class H1Parser {
     if (this.#contentLength !== -1) this.#fail('DIESEL_ERR_HTTP_CONTENT_LENGTH_WITH_TRANSFER_ENCODING', 'Transfer-Encoding with Content-Length');
     let any = false;
     for (const part of value.split(',')) {
-      const name = (part.split(';', 1)[0] ?? '').trim().toLowerCase();
-      if (name.length === 0) continue;
+      const semicolon = part.indexOf(';');
+      const name = (semicolon === -1 ? part : part.slice(0, semicolon)).trim().toLowerCase();
+      if (name.length === 0) {
+        if (semicolon !== -1) this.#fail('DIESEL_ERR_HTTP_BAD_TRANSFER_ENCODING', `a transfer-coding parameter without a coding: ${JSON.stringify(part)}`);
+        continue;
+      }
       for (let k = 0; k < name.length; k++) {
         if (TOKEN[name.charCodeAt(k)] !== 1) this.#fail('DIESEL_ERR_HTTP_BAD_TRANSFER_ENCODING', `invalid transfer coding ${JSON.stringify(name)}`);
       }
+      // chunked defines no parameters (RFC 9112 §7.1), and llhttp refuses them: read
+      // leniently, `chunked;q=1` is a smuggling vector behind a proxy that reads it otherwise.
+      if (semicolon !== -1 && name === 'chunked') this.#fail('DIESEL_ERR_HTTP_BAD_TRANSFER_ENCODING', `chunked takes no parameters: ${JSON.stringify(part.trim())}`);
+      if (semicolon !== -1) this.#checkCodingParameters(part.slice(semicolon + 1));
       // Nothing may follow chunked in a request (RFC 9112 §6.1).
       if (this.mode === 'request' && this.#codings.at(-1) === 'chunked') {
         this.#fail('DIESEL_ERR_HTTP_BAD_TRANSFER_ENCODING', 'a transfer coding after chunked');
@@ -837,6 +845,17 @@ export class H1Parser {
       any = true;
     }
     if (!any) this.#fail('DIESEL_ERR_HTTP_BAD_TRANSFER_ENCODING', 'empty Transfer-Encoding');
+  }
+
+  /** `*( OWS ";" OWS token "=" ( token / quoted-string ) )` after a coding name, simplified: each parameter is `token=value`. */
+  #checkCodingParameters(text: string): void {
+    for (const raw of text.split(';')) {
+      const parameter = raw.trim();
+      const equals = parameter.indexOf('=');
+      let ok = equals > 0 && equals < parameter.length - 1;
+      for (let k = 0; ok && k < equals; k++) if (TOKEN[parameter.charCodeAt(k)] !== 1) ok = false;
+      if (!ok) this.#fail('DIESEL_ERR_HTTP_BAD_TRANSFER_ENCODING', `invalid transfer-coding parameter ${JSON.stringify(parameter)}`);
+    }
   }
 
   #onConnection(value: string): void {

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { constants as zlib, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { deflateRaw, deflateRawSync, inflateRaw, inflateRawSync, constants as zlib } from 'node:zlib';
 import { CloseCode, WebSocketError, protocolError } from './errors.js';
 
 /**
@@ -32,7 +32,12 @@ export type WebSocketEvent =
   | { readonly type: 'ping'; readonly data: Buffer }
   | { readonly type: 'pong'; readonly data: Buffer }
   /** `code` is 1005 (NO_STATUS) when the close frame had no payload. */
-  | { readonly type: 'close'; readonly code: number; readonly reason: string };
+  | { readonly type: 'close'; readonly code: number; readonly reason: string }
+  /**
+   * Only with `deferInflate`: a whole compressed message, still compressed, for the
+   * caller to inflate (`inflateMessageAsync`) and, for text, check as UTF-8.
+   */
+  | { readonly type: 'compressed'; readonly binary: boolean; readonly data: Buffer };
 
 export interface FrameParserOptions {
   /**
@@ -50,6 +55,12 @@ export interface FrameParserOptions {
    * `maxMessageSize` bytes) when complete. Default false: RSV1 is a protocol error.
    */
   perMessageDeflate?: boolean;
+  /**
+   * Hand compressed messages out as `compressed` events instead of inflating them in
+   * `next()` (default false). The socket glue sets it and inflates on zlib's thread pool,
+   * so a message that inflates to megabytes never blocks the hub.
+   */
+  deferInflate?: boolean;
 }
 
 /** The parser's states, named after the part of the frame it is waiting for. */
@@ -81,6 +92,7 @@ export class FrameParser {
   readonly maxFrameSize: number;
   readonly #expectMask: boolean;
   readonly #deflate: boolean;
+  readonly #deferInflate: boolean;
   readonly #chunks: Buffer[] = [];
   #buffered = 0;
   #state = ParserState.GET_INFO;
@@ -104,6 +116,7 @@ export class FrameParser {
   constructor(options: FrameParserOptions) {
     this.#expectMask = options.role === 'server';
     this.#deflate = options.perMessageDeflate ?? false;
+    this.#deferInflate = options.deferInflate ?? false;
     this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     this.maxFrameSize = options.maxFrameSize ?? this.maxMessageSize;
     for (const [name, value] of [['maxMessageSize', this.maxMessageSize], ['maxFrameSize', this.maxFrameSize]] as const) {
@@ -284,6 +297,7 @@ export class FrameParser {
     this.#fragments = [];
     this.#messageLength = 0;
     this.#messageOpcode = 0;
+    if (this.#compressed && this.#deferInflate) return { type: 'compressed', binary: opcode === Opcode.BINARY, data };
     if (this.#compressed) data = inflateMessage(data, this.maxMessageSize);
     if (opcode === Opcode.BINARY) return { type: 'binary', data };
     if (!isUtf8(data)) throw invalidUtf8('a text message is not valid UTF-8');
@@ -534,14 +548,47 @@ export function inflateMessage(data: Uint8Array, maxSize: number): Buffer {
 }
 
 /**
+ * `inflateMessage` on zlib's thread pool: the hub goes on serving other connections while
+ * a large message inflates. The same bound (`maxSize`, 1009 past it) and errors (1007).
+ * @example
+ * (await inflateMessageAsync(deflateMessage(Buffer.from('hello')), 1024)).toString(); // 'hello'
+ */
+export function inflateMessageAsync(data: Uint8Array, maxSize: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    inflateRaw(Buffer.concat([data, DEFLATE_TAIL]), { finishFlush: zlib.Z_SYNC_FLUSH, maxOutputLength: Math.max(1, maxSize) }, (error, result) => {
+      if (error === null) resolve(result);
+      else if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') reject(tooBig(`a compressed message inflates to more than ${maxSize} bytes`));
+      else reject(new WebSocketError('DIESEL_ERR_WS_INFLATE', `a compressed message does not inflate: ${error.message}`, { closeCode: CloseCode.INVALID_PAYLOAD, cause: error }));
+    });
+  });
+}
+
+/**
+ * `deflateMessage` on zlib's thread pool, for large messages.
+ * @example
+ * const compressed = await deflateMessageAsync(Buffer.alloc(1 << 20));
+ */
+export function deflateMessageAsync(data: Uint8Array, windowBits = 15): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    deflateRaw(data, { finishFlush: zlib.Z_SYNC_FLUSH, windowBits }, (error, out) => {
+      if (error !== null) reject(error);
+      else resolve(stripTail(out));
+    });
+  });
+}
+
+function stripTail(out: Buffer): Buffer {
+  const end = out.length >= 4 && out.subarray(out.length - 4).equals(DEFLATE_TAIL) ? out.length - 4 : out.length;
+  // An empty message is nothing but the tail: a single 0x00 byte (an empty fixed block, unfinished) stands for it.
+  return end === 0 ? Buffer.from([0x00]) : out.subarray(0, end);
+}
+
+/**
  * Compresses one message for permessage-deflate (no context takeover): raw DEFLATE,
  * sync-flushed, with the final `00 00 ff ff` removed. Send it with RSV1 set. Pure.
  * @example
  * const frame = encodeFrame(Opcode.TEXT, deflateMessage(Buffer.from('hello')), { rsv1: true });
  */
 export function deflateMessage(data: Uint8Array, windowBits = 15): Buffer {
-  const out = deflateRawSync(data, { finishFlush: zlib.Z_SYNC_FLUSH, windowBits });
-  const end = out.length >= 4 && out.subarray(out.length - 4).equals(DEFLATE_TAIL) ? out.length - 4 : out.length;
-  // An empty message is nothing but the tail: a single 0x00 byte (an empty fixed block, unfinished) stands for it.
-  return end === 0 ? Buffer.from([0x00]) : out.subarray(0, end);
+  return stripTail(deflateRawSync(data, { finishFlush: zlib.Z_SYNC_FLUSH, windowBits }));
 }

@@ -133,3 +133,32 @@ export class WriteChunks extends CustomToken<undefined> {
     }
   }
 }
+
+/**
+ * @internal Waits for `promise`, then runs the token `then` makes of its value (a write):
+ * a send whose frame is built off the hub (compressed on zlib's thread pool).
+ */
+export class AfterPromise<T> extends CustomToken<undefined> {
+  constructor(
+    readonly promise: Promise<T>,
+    readonly then: (value: T) => CustomToken<undefined>,
+  ) {
+    super();
+  }
+
+  start(context: TokenContext<undefined>): void {
+    this.promise.then(
+      (value) => {
+        let next: CustomToken<undefined>;
+        try {
+          next = this.then(value);
+        } catch (error) {
+          context.reject(error);
+          return;
+        }
+        next.start(context);
+      },
+      (error: unknown) => context.reject(error),
+    );
+  }
+}

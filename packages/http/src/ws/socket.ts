@@ -1,8 +1,9 @@
 import { randomFillSync } from 'node:crypto';
 import { type Connection, ConnectionClosed, type CustomToken, type Routine } from '@diesel/core';
-import { FrameParser, MAX_CONTROL_PAYLOAD, Opcode, deflateMessage, encodeClosePayload, encodeFrame, frameHeader } from './codec.js';
+import { isUtf8 } from 'node:buffer';
+import { FrameParser, MAX_CONTROL_PAYLOAD, Opcode, deflateMessage, deflateMessageAsync, encodeClosePayload, encodeFrame, frameHeader, inflateMessageAsync } from './codec.js';
 import { CloseCode, WebSocketError } from './errors.js';
-import { ReadChunk, WriteChunks } from './io.js';
+import { AfterPromise, ReadChunk, WriteChunks } from './io.js';
 
 /** A received message: text as a string, binary as bytes. */
 export type WebSocketMessage = string | Buffer;
@@ -65,6 +66,9 @@ const DEFAULT_CLOSE_TIMEOUT = 5;
  *   for (let m = yield* ws.wait(); m !== null; m = yield* ws.wait()) yield* ws.send(m);
  * }
  */
+/** Messages at least this large are compressed on zlib's thread pool; smaller ones cost less than the hop. */
+const ASYNC_DEFLATE_SIZE = 64 * 1024;
+
 export class WebSocket {
   /** The connection underneath. */
   readonly connection: Connection;
@@ -95,6 +99,7 @@ export class WebSocket {
       maxMessageSize: options.maxMessageSize,
       maxFrameSize: options.maxFrameSize,
       perMessageDeflate: options.deflate != null,
+      deferInflate: true,
     });
     this.#deflate = options.deflate ?? null;
     const ping = options.pingInterval ?? 0;
@@ -156,6 +161,23 @@ export class WebSocket {
             case 'text':
             case 'binary':
               return event.data;
+            case 'compressed': {
+              // On zlib's thread pool: the hub serves everyone else meanwhile.
+              let data: Buffer;
+              try {
+                data = (yield inflateMessageAsync(event.data, this.#parser.maxMessageSize)) as Buffer;
+              } catch (error) {
+                if (!(error instanceof WebSocketError)) throw error;
+                yield* this.#fail(error);
+                return null;
+              }
+              if (event.binary) return data;
+              if (!isUtf8(data)) {
+                yield* this.#fail(new WebSocketError('DIESEL_ERR_WS_INVALID_UTF8', 'a text message is not valid UTF-8', { closeCode: CloseCode.INVALID_PAYLOAD }));
+                return null;
+              }
+              return data.toString('utf8');
+            }
             case 'ping':
               if (!this.#closeSent) {
                 try {
@@ -230,7 +252,14 @@ export class WebSocket {
       throw new TypeError('WebSocket.send() takes a string or a Uint8Array');
     }
     const deflate = this.#deflate;
-    if (deflate !== null && payload.length >= deflate.threshold) return this.#frame(opcode, deflateMessage(payload, deflate.windowBits), true);
+    if (deflate !== null && payload.length >= deflate.threshold) {
+      if (payload.length < ASYNC_DEFLATE_SIZE) return this.#frame(opcode, deflateMessage(payload, deflate.windowBits), true);
+      // A large message compresses on zlib's thread pool, not on the hub.
+      return new AfterPromise(deflateMessageAsync(payload, deflate.windowBits), (compressed) => {
+        this.#checkOpen();
+        return this.#frame(opcode, compressed, true);
+      });
+    }
     return this.#frame(opcode, payload);
   }
 
