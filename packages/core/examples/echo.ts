@@ -38,9 +38,9 @@ export function createEchoApp(port = 8000, host?: string): { app: Application; s
 /** Serves until Ctrl-C; prints the port once listening. */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   const { app, service } = createEchoApp(Number(argv[0] ?? 8000));
-  await app.start();
+  await app.haltOnSignals().start(); // resolves once every service listens
   console.log(`echo service listening on port ${service.port}`);
-  await app.haltOnSignals().halted();
+  await app.halted(); // until Ctrl-C, SIGTERM or app.halt()
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

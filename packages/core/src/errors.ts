@@ -62,6 +62,24 @@ export class ConnectError extends DieselError {
   }
 }
 
+/**
+ * An API used in a way that cannot work — `start()` on an application that is already
+ * running, `addLoop()` given a function instead of a `Loop` — thrown at once, with the
+ * fix in the message, instead of failing later somewhere else.
+ * @example
+ * try { await app.start(); } catch (error) {
+ *   if (error instanceof UsageError) console.error(error.code, error.message);
+ * }
+ */
+export class UsageError extends DieselError {
+  constructor(code: UsageErrorCode, message: string) {
+    super(code, message);
+  }
+}
+
+/** The codes a {@link UsageError} carries; stable across releases. */
+export type UsageErrorCode = 'DIESEL_ERR_ALREADY_RUNNING' | 'DIESEL_ERR_INVALID_ARGUMENT';
+
 /** The application was halted while this routine was suspended. */
 export class Halted extends DieselError {
   constructor() {

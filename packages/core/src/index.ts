@@ -19,6 +19,8 @@ export {
   InvalidYield,
   ListenError,
   SentinelNotFound,
+  UsageError,
+  type UsageErrorCode,
 } from './errors.js';
 export {
   registerConnectOption,
