@@ -10,9 +10,12 @@ export interface ChatHandlerOptions {
 
 export const DEFAULT_MAX_LINE_LENGTH = 4096;
 
+/** The line a TCP client gets first, before it sends its nick. */
+const NICK_PROMPT = '* your nick?\r\n';
+
 /**
- * The chat line protocol over TCP, as a connection handler for `Service`. The client's
- * first line is its nick (`! ...` and another try if it is invalid or taken); then each
+ * The chat line protocol over TCP, as a connection handler for `Service`. It greets with
+ * `* your nick?`, and the client's first line is its nick (`! ...` and another try if it is invalid or taken); then each
  * line it sends is said to the room, and it receives every line of the room, each ending
  * in `\r\n`: `nick: text`, `* nick joined`, `* nick left`. `/who` lists the room, `/quit`
  * leaves. Lines may end in `\n` or `\r\n`.
@@ -23,6 +26,7 @@ export const DEFAULT_MAX_LINE_LENGTH = 4096;
  * const room = new ChatRoom();
  * app.addService(new Service(chatHandler(room), 8001));
  * // $ nc localhost 8001
+ * // * your nick?
  * // alice
  * // * alice joined
  */
@@ -34,6 +38,8 @@ export function chatHandler(room: ChatRoom, options: ChatHandlerOptions = {}): (
   return function* chatConnection(_remote: RemoteAddress): Routine<void> {
     let member: ChatMember | null = null;
     try {
+      // A person at `nc` sees a silent connection otherwise and does not know it waits for them.
+      yield NICK_PROMPT;
       while (member === null) {
         const nick = (yield* line()).trim();
         try {
