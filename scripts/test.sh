@@ -10,4 +10,7 @@ PNPM=(npx --yes pnpm@12.4.2)
 "${PNPM[@]}" run build
 "${PNPM[@]}" run typecheck
 "${PNPM[@]}" run lint
+# The API reference (TypeDoc): fails on an undocumented export, an export without an
+# @example, or a broken link.
+"${PNPM[@]}" run docs:api
 "${PNPM[@]}" run test

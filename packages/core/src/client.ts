@@ -8,6 +8,7 @@ import { CallToken, type CallTarget, CustomToken, type Routine, type Runner, typ
  * connection; one call runs at a time (others queue), so two routines sharing a client
  * never interleave requests.
  * @example
+ * ```ts
  * class EchoClient extends Client {
  *   @call *echo(message: string) {
  *     yield `${message}\r\n`;
@@ -17,6 +18,7 @@ import { CallToken, type CallTarget, CustomToken, type Routine, type Runner, typ
  * const client = new EchoClient();
  * yield* client.connect('localhost', 8000);
  * const back = yield* client.echo('hi');
+ * ```
  */
 export class Client implements CallTarget {
   #connection: Connection | null = null;

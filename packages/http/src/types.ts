@@ -94,7 +94,7 @@ export function takenOver(): TakenOver {
 
 /**
  * An HTTP handler. It runs on the connection's own routine, so a generator handler may
- * yield any token (sleep, wait, a @call on a client) — and socket tokens act on the
+ * yield any token (sleep, wait, a `@call` on a client) — and socket tokens act on the
  * client's connection, which is how an upgrade takes the connection over.
  */
 export type HttpHandler = (request: HttpRequest) => HttpResponse | TakenOver | Routine<HttpResponse | TakenOver> | Promise<HttpResponse>;
