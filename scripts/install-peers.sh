@@ -10,6 +10,8 @@ command -v wrk >/dev/null || need+=(wrk)
 command -v openssl >/dev/null || need+=(openssl)
 command -v socat >/dev/null || need+=(socat)
 command -v ncat >/dev/null || need+=(ncat)
+# The guide's "Run it" blocks say `nc -C`; Debian's ncat provides `nc` as an alternative.
+command -v nc >/dev/null || need+=(ncat)
 command -v chromium >/dev/null || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
