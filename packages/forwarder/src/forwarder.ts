@@ -47,9 +47,17 @@ export interface ForwarderOptions {
   targetHighWaterMark?: number;
 }
 
-/** Default `chunkSize`: 256 KiB. */
+/**
+ * Default `chunkSize`: 256 KiB.
+ * @example
+ * forwarder(target, { chunkSize: DEFAULT_CHUNK_SIZE * 4 });
+ */
 export const DEFAULT_CHUNK_SIZE = 256 * 1024;
-/** Default `connectTimeout`: 10 seconds. */
+/**
+ * Default `connectTimeout`: 10 seconds.
+ * @example
+ * forwarder(target, { connectTimeout: DEFAULT_CONNECT_TIMEOUT / 2 });
+ */
 export const DEFAULT_CONNECT_TIMEOUT = 10;
 /** Default `targetHighWaterMark`: 256 KiB. */
 export const DEFAULT_TARGET_HIGH_WATER_MARK = 256 * 1024;
