@@ -11,4 +11,7 @@ node scripts/check-changesets.mjs
 "${PNPM[@]}" run build
 "${PNPM[@]}" run typecheck
 "${PNPM[@]}" run lint
+# The API reference (TypeDoc): fails on an undocumented export, an export without an
+# @example, or a broken link.
+"${PNPM[@]}" run docs:api
 "${PNPM[@]}" run test

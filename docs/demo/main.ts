@@ -12,7 +12,7 @@
  * Run it with `bash scripts/demo.sh` (builds everything, then runs this file's build).
  */
 import { pathToFileURL } from 'node:url';
-import { Application, type DieselLogger, type RemoteAddress, type Routine, Service, untilEol } from '@diesel/core';
+import { Application, DieselError, type DieselLogger, type RemoteAddress, type Routine, Service, untilEol } from '@diesel/core';
 import { ChatRoom, chatRoutes, chatService } from '@diesel/chat';
 import { HttpHeaders, HttpServer, type HttpRequest, type HttpResponse, router } from '@diesel/http';
 import { LOGLVL_INFO, Logger } from '@diesel/log';
@@ -25,7 +25,7 @@ export interface DemoOptions {
   echoPort?: number;
   /** TCP port of the chat line protocol (default 8001). */
   chatPort?: number;
-  /** Address to listen on (default: every interface). */
+  /** Address to listen on (default 127.0.0.1: a demo is not for the network unless asked, `--host 0.0.0.0`). */
   host?: string;
   /** Where the Application logs (default: `@diesel/log`'s Logger at info, to stdout). */
   logger?: DieselLogger;
@@ -40,6 +40,16 @@ export interface Demo {
 }
 
 export const DEFAULT_PORTS = { http: 8088, echo: 8000, chat: 8001 } as const;
+
+/** Where the demo listens unless `--host` / `DIESEL_DEMO_HOST` says otherwise. */
+export const DEFAULT_HOST = '127.0.0.1';
+
+/** The tab icon: a small SVG, so no page of the demo logs a 404 for /favicon.ico. */
+const FAVICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#1f6feb"/><text x="8" y="12" font-size="11" text-anchor="middle" fill="#fff" font-family="sans-serif">d</text></svg>';
+
+function favicon(): HttpResponse {
+  return { status: 200, headers: new HttpHeaders({ 'Content-Type': 'image/svg+xml', 'Cache-Control': 'max-age=86400' }), body: FAVICON };
+}
 
 /** The echo service of diesel's seed: every line comes back as `you said: <line>`. */
 export function* handleEcho(_remote: RemoteAddress): Routine<void> {
@@ -83,7 +93,7 @@ function escapeHtml(text: string): string {
  * `demo.app.halt()` stops it.
  */
 export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
-  const { host } = options;
+  const host = options.host ?? DEFAULT_HOST;
   const app = new Application({ logger: options.logger ?? new Logger({ verbosity: LOGLVL_INFO, outputs: process.stdout }) });
   const room = new ChatRoom();
   const echo = new Service(handleEcho, { port: options.echoPort ?? DEFAULT_PORTS.echo, host, name: 'echo' });
@@ -91,6 +101,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const ports = (): Demo['ports'] => ({ http: web.port, echo: echo.port, chat: chat.port });
   const routes = router({
     '/': indexPage(ports),
+    '/favicon.ico': favicon,
     ...liveGraphRoutes('/graph'),
     ...chatRoutes(room, '/chat'),
   });
@@ -133,8 +144,19 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     process.exitCode = 2;
     return;
   }
-  const demo = await startDemo(options);
-  const name = options.host === undefined ? 'localhost' : options.host;
+  let demo: Demo;
+  try {
+    demo = await startDemo(options);
+  } catch (error) {
+    // A port in use is the usual case: one line that names the address is all it takes.
+    if (error instanceof DieselError) {
+      process.stderr.write(`demo: ${error.name} ${error.code}: ${error.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw error;
+  }
+  const name = options.host === undefined ? DEFAULT_HOST : options.host;
   const { http, echo, chat } = demo.ports;
   process.stdout.write(
     [

@@ -59,7 +59,7 @@ const DECLARATION = /^(\s*)(?:export\s+)?(?:default\s+)?(?:declare\s+)?(?:abstra
 
 /**
  * The source of declaration `name` in `source`: from the line that declares it through
- * its closing line — `}` or `};` at the declaration's indentation — or the one line if
+ * its closing line — `}`, `};` or `});` at the declaration's indentation — or the one line if
  * the declaration ends on it (`export const CHAT_EVENT = 'chat';`).
  */
 function extractDeclaration(source: string, name: string): string {
@@ -68,7 +68,7 @@ function extractDeclaration(source: string, name: string): string {
   if (start === -1) throw new Error(`no declaration of ${name}`);
   const indent = DECLARATION.exec(lines[start]!)![1]!;
   if (/;\s*$/.test(lines[start]!)) return lines[start]!;
-  const end = lines.findIndex((line, i) => i > start && (line === `${indent}}` || line === `${indent}};`));
+  const end = lines.findIndex((line, i) => i > start && (line === `${indent}}` || line === `${indent}};` || line === `${indent}});`));
   if (end === -1) throw new Error(`no closing line for ${name}`);
   return lines.slice(start, end + 1).join('\n');
 }

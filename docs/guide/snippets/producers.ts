@@ -3,7 +3,9 @@
  * generator, a file stream): yielding one streams it to the connection, one chunk at a
  * time, each written only once the socket has taken the one before.
  *
- *   then: nc localhost 8002     and type `count 5`, `cat producers.ts`, or `firehose`
+ *   node examples-dist/producers.js 8002 8003
+ *   then: nc -C localhost 8002     and type `count 5` or `cat producers.ts`;
+ *         nc localhost 8003 > /dev/null for the firehose
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -59,9 +61,18 @@ export function createProducersApp(options: { port?: number; firehosePort?: numb
   return { app, producers, hose };
 }
 
-export async function main(): Promise<void> {
-  const { app } = createProducersApp();
-  await app.haltOnSignals().run();
+/** Serves on the ports in `argv` (producers 8002, firehose 8003) until SIGINT or SIGTERM; prints where it listens. */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const { app, producers, hose } = createProducersApp({ port: Number(argv[0] ?? 8002), firehosePort: Number(argv[1] ?? 8003) });
+  await app.haltOnSignals().start();
+  console.log(`producers listening on 127.0.0.1:${producers.port}, firehose on 127.0.0.1:${hose.port}`);
+  await app.halted();
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) void main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    // One line (a ListenError says which address), not a stack trace: the reader needs the cause only.
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+  });
+}

@@ -1,7 +1,7 @@
 /**
  * A WebSocket endpoint and a page on the same port, and a diesel WebSocket client.
  *
- *   PORT=8089 node dist/docs/guide/snippets/ws-echo.js
+ *   cd docs && npx pnpm@12.4.2 examples && node examples-dist/ws-echo.js 8089
  */
 import { pathToFileURL } from 'node:url';
 import { Application, Service } from '@diesel/core';
@@ -37,9 +37,18 @@ export function* askToShout(url: string, text: string) {
   }
 }
 
-export async function main(): Promise<void> {
-  const { app } = createShoutApp({ port: Number(process.env['PORT'] ?? 8089) });
-  await app.haltOnSignals().run();
+/** Serves on the port in `argv[0]` (default 8089) until SIGINT or SIGTERM; prints where it listens. */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const { app, service } = createShoutApp({ port: Number(argv[0] ?? 8089) });
+  await app.haltOnSignals().start();
+  console.log(`ws-echo listening on http://localhost:${service.port}/ (socket at /shout)`);
+  await app.halted();
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) void main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    // One line (a ListenError says which address), not a stack trace: the reader needs the cause only.
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+  });
+}

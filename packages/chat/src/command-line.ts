@@ -19,7 +19,11 @@ export interface ChatCommand {
 export const DEFAULT_CHAT_PORT = 8001;
 export const DEFAULT_WEB_PORT = 8088;
 
-/** The text `diesel-chat --help` prints. */
+/**
+ * The text `diesel-chat --help` prints.
+ * @example
+ * process.stdout.write(CHAT_USAGE);
+ */
 export const CHAT_USAGE = `usage: diesel-chat [--port N] [--web-port M | --no-web] [--host ADDRESS] [--origin URL]...
                    [--nick-timeout S] [--idle-timeout S]
 

@@ -54,9 +54,36 @@ export function chatPage(socketPath: string): string {
   }
 
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const socket = new WebSocket(scheme + '//' + location.host + ${JSON.stringify(socketPath)});
-  socket.onopen = () => { status.textContent = 'connected: choose a nick'; nickInput.focus(); };
-  socket.onclose = () => { status.textContent = 'disconnected'; sayForm.hidden = true; nickForm.hidden = true; };
+  // Reconnects after a close (the server halting says 1001 "going away"), waiting a little
+  // longer each time up to 10 s, and joins again under the same nick.
+  let socket = null;
+  let retry = 500;
+  window.connections = 0;
+  function connect() {
+  socket = new WebSocket(scheme + '//' + location.host + ${JSON.stringify(socketPath)});
+  socket.onopen = () => {
+    retry = 500;
+    window.connections += 1;
+    document.body.dataset.connections = String(window.connections);
+    if (nick === null) {
+      status.textContent = 'connected: choose a nick';
+      nickForm.hidden = false;
+      nickInput.focus();
+    } else {
+      status.textContent = 'reconnected: joining as ' + nick;
+      socket.send(nick);
+    }
+  };
+  socket.onclose = (event) => {
+    window.lastClose = { code: event.code, reason: event.reason };
+    document.body.dataset.lastClose = String(event.code);
+    status.textContent = 'disconnected (' + event.code + (event.reason ? ' ' + event.reason : '') + '); reconnecting';
+    sayForm.hidden = true;
+    nickForm.hidden = true;
+    if (event.code === 1000) return; // a normal close (after /quit): stay out
+    setTimeout(connect, retry);
+    retry = Math.min(retry * 2, 10000);
+  };
   socket.onmessage = (event) => {
     const line = String(event.data);
     show(line);
@@ -67,6 +94,8 @@ export function chatPage(socketPath: string): string {
       sayInput.focus();
     }
   };
+  }
+  connect();
   nickForm.onsubmit = (event) => {
     event.preventDefault();
     nick = nickInput.value.trim();

@@ -35,9 +35,12 @@ function seconds(value: number | undefined, fallback: number, name: string): num
   return value;
 }
 
+/** The line a TCP client gets first, before it sends its nick. */
+const NICK_PROMPT = '* your nick?\r\n';
+
 /**
- * The chat line protocol over TCP, as a connection handler for `Service`. The client's
- * first line is its nick (`! ...` and another try if it is invalid or taken); then each
+ * The chat line protocol over TCP, as a connection handler for `Service`. It greets with
+ * `* your nick?`, and the client's first line is its nick (`! ...` and another try if it is invalid or taken); then each
  * line it sends is said to the room, and it receives every line of the room, each ending
  * in `\r\n`: `nick: text`, `* nick joined`, `* nick left`. `/who` lists the room, `/quit`
  * leaves. Lines may end in `\n` or `\r\n`.
@@ -49,6 +52,7 @@ function seconds(value: number | undefined, fallback: number, name: string): num
  * const room = new ChatRoom();
  * app.addService(new Service(chatHandler(room), 8001));
  * // $ nc localhost 8001
+ * // * your nick?
  * // alice
  * // * alice joined
  */
@@ -63,6 +67,8 @@ export function chatHandler(room: ChatRoom, options: ChatHandlerOptions = {}): (
     let member: ChatMember | null = null;
     const connection = yield* thisConnection();
     try {
+      // A person at `nc` sees a silent connection otherwise and does not know it waits for them.
+      yield NICK_PROMPT;
       const nickBy = performance.now() + nickTimeout * 1000;
       while (member === null) {
         const left = (nickBy - performance.now()) / 1000;

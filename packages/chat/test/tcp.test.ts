@@ -46,6 +46,7 @@ describe('chat over TCP', () => {
     const { port } = await startChat();
     await LineClient.join(port, 'alice');
     const second = await LineClient.connect(port);
+    expect(await second.next()).toBe('* your nick?');
     second.send('alice');
     expect(await second.next()).toBe('! nick "alice" is taken; send another nick');
     second.send('no spaces');

@@ -78,7 +78,8 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((error: unknown) => {
-    console.error(error);
+    // One line (a ListenError says which address), not a stack trace: the reader needs the cause only.
+    console.error(error instanceof Error ? error.message : String(error));
     process.exitCode = 1;
   });
 }

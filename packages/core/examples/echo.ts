@@ -38,14 +38,15 @@ export function createEchoApp(port = 8000, host?: string): { app: Application; s
 /** Serves until Ctrl-C; prints the port once listening. */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   const { app, service } = createEchoApp(Number(argv[0] ?? 8000));
-  await app.start();
+  await app.haltOnSignals().start(); // resolves once every service listens
   console.log(`echo service listening on port ${service.port}`);
-  await app.haltOnSignals().halted();
+  await app.halted(); // until Ctrl-C, SIGTERM or app.halt()
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((error: unknown) => {
-    console.error(error);
+    // One line (a ListenError says which address), not a stack trace: the reader needs the cause only.
+    console.error(error instanceof Error ? error.message : String(error));
     process.exitCode = 1;
   });
 }

@@ -1,4 +1,5 @@
 import type { Clock } from './clock.js';
+import { UsageError } from './errors.js';
 import { Hub, isRoutine, yieldOnce, type ErrorHandler, type Outcome, type Routine } from './hub.js';
 import type { DieselLogger } from './logger.js';
 import { Loop } from './loop.js';
@@ -29,6 +30,12 @@ export interface Listener {
   listen(hub: Hub): Promise<void>;
   /** @internal */
   close(): Promise<void>;
+}
+
+/** A TCP `Service`, a `DatagramService`, or anything else with their listen/close shape. */
+function isListener(value: unknown): value is Listener {
+  const candidate = value as Partial<Listener> | null;
+  return typeof candidate === 'object' && candidate !== null && typeof candidate.listen === 'function' && typeof candidate.close === 'function';
 }
 
 /**
@@ -66,7 +73,7 @@ export class Application {
 
   /** Adds a loop; it starts with `run()`, or at once if the app is running. */
   addLoop<A extends unknown[]>(typed: Loop<A>): this {
-    if (!(typed instanceof Loop)) throw new TypeError('addLoop() takes a Loop: app.addLoop(new Loop(fn, ...args))');
+    if (!(typed instanceof Loop)) throw new UsageError('DIESEL_ERR_INVALID_ARGUMENT', 'addLoop() takes a Loop: app.addLoop(new Loop(fn, ...args))');
     // Loop<A> is not assignable to Loop<unknown[]> (fn's parameters are contravariant); the args travel with it.
     const loop = typed as unknown as Loop;
     this.#loops.push(loop);
@@ -76,6 +83,7 @@ export class Application {
 
   /** Adds a service (TCP or UDP); it listens with `run()`, or at once (errors logged) if the app is running. */
   addService(service: Listener): this {
+    if (!isListener(service)) throw new UsageError('DIESEL_ERR_INVALID_ARGUMENT', 'addService() takes a Service or a DatagramService: app.addService(new Service(handler, port))');
     this.#services.push(service);
     if (this.#running) service.listen(this.hub).catch((error: unknown) => this.hub.logger.error(String(error)));
     return this;
@@ -84,10 +92,11 @@ export class Application {
   /**
    * Listens on every service, starts every loop, and resolves when `halt()` is called.
    * Rejects (after closing whatever did start) if a service cannot listen, with the
-   * address in the message.
+   * address in the message. Call it once, or `start()` once: on an application that is
+   * already running it rejects with `UsageError` `DIESEL_ERR_ALREADY_RUNNING`.
    */
   async run(): Promise<void> {
-    if (this.#running) throw new Error('Application.run(): already running');
+    if (this.#running) throw alreadyRunning();
     this.hub.reset();
     this.#running = true;
     this.hub.logger.info('Starting diesel application');
@@ -105,8 +114,20 @@ export class Application {
     await stopped;
   }
 
-  /** Listens and starts loops, resolving once everything is up (for tests and embedding); `halt()` stops it. */
+  /**
+   * Listens and starts loops, resolving once everything is up — so `service.port` is the
+   * bound port (the real one when 0 was asked for). `halt()` stops it, `halted()` waits
+   * for that. Rejects like `run()`: a `ListenError`, or `DIESEL_ERR_ALREADY_RUNNING`.
+   * @example
+   * const service = new Service(handleEcho, 0);
+   * const app = new Application().addService(service);
+   * await app.haltOnSignals().start();
+   * console.log(`listening on port ${service.port}`);
+   * await app.halted(); // until Ctrl-C or SIGTERM
+   */
   async start(): Promise<void> {
+    // Checked here too: run()'s own rejection would arrive after the wait below has seen a running app.
+    if (this.#running) throw alreadyRunning();
     let failed: unknown = null;
     const running = this.run().catch((error: unknown) => {
       failed = error;
@@ -167,6 +188,13 @@ export class Application {
     this.#stopped = null;
     stopped?.();
   }
+}
+
+function alreadyRunning(): UsageError {
+  return new UsageError(
+    'DIESEL_ERR_ALREADY_RUNNING',
+    'the application is already running (run() or start() was called before): use one of them once; to read the bound ports, `await app.start()` and then `service.port`, and `await app.halted()` to wait for the end',
+  );
 }
 
 /**

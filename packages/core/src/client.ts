@@ -62,6 +62,7 @@ export interface ClientOptions {
  * A protocol that parses replies into a buffer of its own must `yield* readTurn()`
  * before taking from it (the gate sits on socket waits).
  * @example
+ * ```ts
  * class EchoClient extends Client {
  *   @call *echo(message: string) {
  *     yield `${message}\r\n`;
@@ -71,6 +72,7 @@ export interface ClientOptions {
  * const client = new EchoClient();
  * yield* client.connect('localhost', 8000);
  * const back = yield* client.echo('hi');
+ * ```
  */
 export class Client implements CallTarget {
   #connection: Connection | null = null;

@@ -30,6 +30,8 @@ export {
   SocketClosed,
   Timeout,
   BytesLimitExceeded,
+  UsageError,
+  type UsageErrorCode,
 } from './errors.js';
 export { Task, SpawnToken, all, race, spawn, type ResultOf, type Runnable } from './tokens/task.js';
 export { timeout } from './tokens/timeout.js';

@@ -173,11 +173,7 @@ export class Service {
   }
 
   #accept(hub: Hub, socket: net.Socket): void {
-    const remote: RemoteAddress = {
-      host: socket.remoteAddress ?? 'unknown',
-      port: socket.remotePort ?? 0,
-      family: socket.remoteFamily ?? 'unknown',
-    };
+    const remote = remoteOf(socket);
     const connection = new Connection(socket, remote, this.options);
     connection.trackIn(this.#connections);
     let routine: Routine;
@@ -220,4 +216,16 @@ export class Service {
     if (server === null) return;
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+/**
+ * The peer of an accepted socket. A dual-stack listener (the default host) sees IPv4
+ * clients as IPv4-mapped IPv6 (`::ffff:127.0.0.1`); they are IPv4 peers, so handlers and
+ * log lines get the IPv4 address and family.
+ */
+function remoteOf(socket: net.Socket): RemoteAddress {
+  const host = socket.remoteAddress ?? 'unknown';
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(host);
+  if (mapped !== null) return { host: mapped[1]!, port: socket.remotePort ?? 0, family: 'IPv4' };
+  return { host, port: socket.remotePort ?? 0, family: socket.remoteFamily ?? 'unknown' };
 }

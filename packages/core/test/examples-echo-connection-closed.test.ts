@@ -19,7 +19,7 @@ describe('example: echo with ConnectionClosed handling, over TCP', () => {
     return { trace, flat, nested, logger };
   }
 
-  /** Talks once, then leaves; returns the client's port (the server names clients host:port, host being ::ffff:127.0.0.1 on a dual-stack listener). */
+  /** Talks once, then leaves; returns the client's port (the server names clients host:port). */
   async function talkAndLeave(port: number, how: 'end' | 'reset'): Promise<number> {
     const socket = await connectTcp(port);
     cleanup.push(() => socket.destroy());

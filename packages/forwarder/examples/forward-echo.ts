@@ -36,9 +36,18 @@ export async function startExample(options: ExampleOptions = {}): Promise<{ app:
   return { app, echo, forward };
 }
 
-export async function main(): Promise<void> {
-  const { echo, forward } = await startExample();
-  console.log(`echo on 127.0.0.1:${echo.port}, forwarded from 127.0.0.1:${forward.port}`);
+/** Serves on the ports in `argv` (forwarder 8080, echo 8000) until SIGINT or SIGTERM; prints where it listens. */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const { app, echo, forward } = await startExample({ forwardPort: Number(argv[0] ?? 8080), echoPort: Number(argv[1] ?? 8000) });
+  app.haltOnSignals();
+  console.log(`forwarder listening on 127.0.0.1:${forward.port}, echo on 127.0.0.1:${echo.port}`);
+  await app.halted();
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) void main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    // One line (a ListenError says which address), not a stack trace: the reader needs the cause only.
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+  });
+}

@@ -45,9 +45,17 @@ export interface ForwarderOptions {
   targetHighWaterMark?: number;
 }
 
-/** Default `chunkSize`: 256 KiB. */
+/**
+ * Default `chunkSize`: 256 KiB.
+ * @example
+ * forwarder(target, { chunkSize: DEFAULT_CHUNK_SIZE * 4 });
+ */
 export const DEFAULT_CHUNK_SIZE = 256 * 1024;
-/** Default `connectTimeout`: 10 seconds. */
+/**
+ * Default `connectTimeout`: 10 seconds.
+ * @example
+ * forwarder(target, { connectTimeout: DEFAULT_CONNECT_TIMEOUT / 2 });
+ */
 export const DEFAULT_CONNECT_TIMEOUT = 10;
 /** Default `targetHighWaterMark`: 256 KiB. */
 export const DEFAULT_TARGET_HIGH_WATER_MARK = 256 * 1024;
@@ -113,7 +121,7 @@ export function forwarder(target: ForwardTarget, options: ForwarderOptions = {})
         upstream = yield* connect(target.host, target.port, connectOptions);
       } catch (cause) {
         reason = 'refused';
-        error = new ForwarderError('DIESEL_ERR_FORWARDER_TARGET_UNREACHABLE', `cannot reach ${formatAddress(where)}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+        error = new ForwarderError('DIESEL_ERR_FORWARDER_TARGET_UNREACHABLE', `cannot reach ${formatAddress(where)}: ${rootCause(cause)}`, { cause });
         // Returning ends the handler normally, so the Service closes the client with a FIN.
         return;
       }
@@ -206,4 +214,17 @@ function toEmitter(log: ForwardLog | undefined): ((event: ForwardEvent) => void)
     else if (event.type === 'open') log.debug(line);
     else log.info(line);
   };
+}
+
+/**
+ * Why a connect failed, said once: core's `ConnectError` already repeats the address
+ * (`cannot connect to …: connect ECONNREFUSED …`), so the innermost cause's errno code
+ * (`ECONNREFUSED`) is enough, or its message when it has none (a TLS failure).
+ */
+function rootCause(cause: unknown): string {
+  let inner = cause;
+  while (inner instanceof Error && inner.cause !== undefined) inner = inner.cause;
+  const code = (inner as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)) return code;
+  return inner instanceof Error ? inner.message : String(inner);
 }

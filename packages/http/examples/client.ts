@@ -2,7 +2,7 @@
  * The HTTP client, blocking-style: one connection, reused while the server keeps it
  * alive. Run it against examples/hello.ts.
  *
- *   npx tsc -p tsconfig.examples.json && node examples-dist/client.js localhost 8088
+ *   npx pnpm@12.4.2 examples && node examples-dist/client.js localhost 8088
  */
 import { pathToFileURL } from 'node:url';
 import { run } from '@diesel/core';
@@ -24,8 +24,15 @@ export function* getAll(host: string, port: number, paths: readonly string[]) {
   return lines;
 }
 
-export async function main(host = process.argv[2] ?? 'localhost', port = Number(process.argv[3] ?? 8088)): Promise<void> {
-  for (const line of await run(getAll(host, port, ['/', '/a', '/b']))) console.log(line);
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const [host = 'localhost', port = '8088'] = argv;
+  for (const line of await run(getAll(host, Number(port), ['/', '/a', '/b']))) console.log(line);
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) void main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    // One line (a ListenError says which address), not a stack trace: the reader needs the cause only.
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+  });
+}

@@ -2,7 +2,7 @@
  * Pages, static files, a Fetch-standard (Hono) API and a WebSocket on one server and
  * one port, all run by one diesel hub.
  *
- *   npx tsc -p tsconfig.examples.json && node examples-dist/one-port.js 8000
+ *   npx pnpm@12.4.2 examples && node examples-dist/one-port.js 8000
  *   open http://localhost:8000/static/   (curl http://localhost:8000/api/time)
  */
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -36,10 +36,20 @@ export function site(publicDir = fileURLToPath(new URL('./public/', import.meta.
   });
 }
 
-export async function main(port = Number(process.argv[2] ?? 8000)): Promise<void> {
+/** Serves the site on the port in `argv[0]` (default 8000) until SIGINT or SIGTERM; prints where it listens. */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   const app = new Application();
-  app.addService(new Service(new HttpServer(site()), port));
-  await app.run();
+  const service = new Service(new HttpServer(site()), Number(argv[0] ?? 8000));
+  app.addService(service);
+  await app.haltOnSignals().start();
+  console.log(`one-port listening on http://localhost:${service.port}/`);
+  await app.halted();
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) void main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    // One line (a ListenError says which address), not a stack trace: the reader needs the cause only.
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+  });
+}

@@ -3,7 +3,7 @@
  * between chunks (backpressure included), and an upload counted as it arrives, in
  * constant memory whatever its size.
  *
- *   npx tsc -p tsconfig.examples.json && node examples-dist/streaming.js 8001
+ *   npx pnpm@12.4.2 examples && node examples-dist/streaming.js 8001
  *   curl -N http://localhost:8001/ticks?count=5
  *   curl -T big.iso http://localhost:8001/upload
  */
@@ -34,10 +34,20 @@ export const upload = streamBody(function* (req: HttpRequest) {
 
 export const routes = router({ '/ticks': ticks, 'PUT /upload': upload, 'POST /upload': upload });
 
-export async function main(port = Number(process.argv[2] ?? 8001)): Promise<void> {
+/** Serves `routes` on the port in `argv[0]` (default 8001) until SIGINT or SIGTERM; prints where it listens. */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   const app = new Application();
-  app.addService(new Service(new HttpServer(routes), port));
-  await app.run();
+  const service = new Service(new HttpServer(routes), Number(argv[0] ?? 8001));
+  app.addService(service);
+  await app.haltOnSignals().start();
+  console.log(`streaming listening on http://localhost:${service.port}/ticks`);
+  await app.halted();
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) void main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    // One line (a ListenError says which address), not a stack trace: the reader needs the cause only.
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+  });
+}

@@ -46,4 +46,8 @@ export type HttpErrorCode =
   | 'DIESEL_ERR_HTTP_REQUEST_TIMEOUT'
   | 'DIESEL_ERR_HTTP_INCOMPLETE_MESSAGE'
   | 'DIESEL_ERR_HTTP_CLIENT_GONE'
-  | 'DIESEL_ERR_HTTP_PROTOCOL';
+  | 'DIESEL_ERR_HTTP_PROTOCOL'
+  /** `staticFiles(root)` was given a root that is not a directory (thrown at construction). */
+  | 'DIESEL_ERR_HTTP_STATIC_ROOT'
+  /** `request.json()` found no body, or a body that is not JSON (answered 400). */
+  | 'DIESEL_ERR_HTTP_BAD_JSON';

@@ -25,7 +25,7 @@ export {
   type ParserLimits,
 } from './h1/parser.js';
 export { STATUS_TEXT, chunkHeader, encodeChunk, headerSection, httpDate, lastChunk, requestHead, responseHead, statusLine } from './h1/serializer.js';
-export { httpResponse, isHttpResponse, textResponse, toHeaders, type HeadersInit } from './response.js';
+export { httpResponse, isHttpResponse, jsonResponse, textResponse, toHeaders, type HeadersInit } from './response.js';
 export { streamBody, streamsBody } from './stream-body.js';
 export {
   HttpServer,

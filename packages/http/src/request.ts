@@ -45,6 +45,20 @@ export class ServerRequest implements HttpRequest {
     this.#abortReason = reason;
     this.#controller?.abort(reason);
   }
+
+  /** The body parsed as JSON; see `HttpRequest.json`. */
+  json<T = unknown>(): T {
+    if (this.body === null && this.bodyReader !== undefined) {
+      // A streamBody handler reads its body itself; nothing was buffered to parse.
+      throw new TypeError('request.json() needs the buffered body; a streamBody handler reads request.bodyReader instead');
+    }
+    if (this.body === null || this.body.length === 0) throw new HttpError('DIESEL_ERR_HTTP_BAD_JSON', 400, 'the request has no body; JSON was expected');
+    try {
+      return JSON.parse(this.body.toString('utf8')) as T;
+    } catch (error) {
+      throw new HttpError('DIESEL_ERR_HTTP_BAD_JSON', 400, `the request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
 }
 
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');

@@ -4,9 +4,10 @@
  * `..` segments (raw or percent-encoded), NUL bytes, backslashes and symlinks that point
  * outside are refused before any file is opened.
  */
-import { createReadStream, promises as fs, type Stats } from 'node:fs';
+import { createReadStream, promises as fs, statSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { parseByteRange } from './byte-range.js';
+import { HttpError } from './errors.js';
 import { HttpHeaders } from './headers.js';
 import { contentType } from './mime-types.js';
 import { pathOf } from './router.js';
@@ -28,11 +29,15 @@ export interface StaticFilesOptions {
  * it serves the rest of the path; used alone, the whole path. GET and HEAD only (405
  * otherwise). A directory without its trailing slash is redirected (301) so relative
  * links work. Suspends: while the file system answers and the file streams.
+ *
+ * Throws `HttpError` `DIESEL_ERR_HTTP_STATIC_ROOT` at once when `root` is not a
+ * directory, rather than answering every request with a 500 later.
  * @example
  * app.addService(new Service(new HttpServer(router({ '/static/*': staticFiles('./public') })), 8000));
  */
 export function staticFiles(root: string, options: StaticFilesOptions = {}): HttpHandler {
   const absoluteRoot = path.resolve(root);
+  checkRoot(root, absoluteRoot);
   const index = options.index ?? ['index.html'];
   const cacheControl = options.cacheControl ?? 'no-cache';
   const chunkSize = options.chunkSize ?? 64 * 1024;
@@ -184,4 +189,18 @@ function weakless(tag: string): string {
 
 function plain(status: number, text: string): HttpResponse {
   return { status, headers: new HttpHeaders({ 'Content-Type': 'text/plain; charset=utf-8' }), body: `${status} ${text}\n` };
+}
+
+/** A missing root is a mistake in the program, not in a request: say so once, at construction. */
+function checkRoot(root: string, absoluteRoot: string): void {
+  let stats: Stats | undefined;
+  try {
+    stats = statSync(absoluteRoot);
+  } catch {
+    stats = undefined;
+  }
+  if (stats?.isDirectory() === true) return;
+  const what = stats === undefined ? 'does not exist' : 'is not a directory';
+  const relative = path.isAbsolute(root) ? '' : ` (relative paths resolve against the current directory, ${process.cwd()}; to serve a folder next to your module use fileURLToPath(new URL('./public/', import.meta.url)))`;
+  throw new HttpError('DIESEL_ERR_HTTP_STATIC_ROOT', 500, `staticFiles(${JSON.stringify(root)}): ${absoluteRoot} ${what}${relative}`);
 }

@@ -35,9 +35,16 @@ export function createApp(options: { port?: number; outputs?: LogOutput | LogOut
   return { app, service, logger };
 }
 
-export async function main(): Promise<void> {
-  const { app } = createApp();
+/** Serves on the port in `argv[0]` (default 8000) until SIGINT or SIGTERM; core logs where it listens. */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const { app } = createApp({ port: Number(argv[0] ?? 8000) });
   await app.haltOnSignals().run();
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    // One line (a ListenError says which address), not a stack trace: the reader needs the cause only.
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+  });
+}

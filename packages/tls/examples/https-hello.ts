@@ -4,7 +4,7 @@
  * read with `tlsInfo()` from inside the HTTP handler (it runs on the connection's routine).
  *
  *   node examples-dist/https-hello.js [port]          (default 8443)
- *   then: curl --cacert diesel-dev-ca.pem https://localhost:8443/
+ *   then: curl --cacert https-hello-ca.pem https://localhost:8443/
  */
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -54,16 +54,18 @@ export function httpsHelloApp(options: HttpsHelloOptions = {}): { app: Applicati
 /** Runs the server until interrupted. */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   const dev = devCertificate({ hosts: ['localhost'] });
-  writeFileSync('diesel-dev-ca.pem', dev.ca);
+  // Each example its own CA file: two running side by side must not overwrite each other's.
+  writeFileSync('https-hello-ca.pem', dev.ca);
   const { app, service } = httpsHelloApp({ port: Number(argv[0] ?? 8443), tls: dev });
   await app.start();
-  console.log(`HTTPS on port ${service.port}; try: curl --cacert diesel-dev-ca.pem https://localhost:${service.port}/`);
+  console.log(`HTTPS on port ${service.port}; try: curl --cacert https-hello-ca.pem https://localhost:${service.port}/`);
   await app.haltOnSignals().halted();
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((error: unknown) => {
-    console.error(error);
+    // One line (a ListenError says which address), not a stack trace: the reader needs the cause only.
+    console.error(error instanceof Error ? error.message : String(error));
     process.exitCode = 1;
   });
 }

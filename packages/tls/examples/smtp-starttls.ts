@@ -4,7 +4,7 @@
  * only accepted once the connection is encrypted.
  *
  *   node examples-dist/smtp-starttls.js [port]          (default 2525)
- *   then: openssl s_client -starttls smtp -connect localhost:2525 -CAfile diesel-dev-ca.pem -crlf
+ *   then: openssl s_client -starttls smtp -connect localhost:2525 -CAfile smtp-starttls-ca.pem -crlf
  */
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -127,18 +127,20 @@ export function smtpHandler(options: SmtpOptions) {
 /** Runs the server until interrupted, printing each message it accepts. */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   const dev = devCertificate({ hosts: ['localhost'] });
-  writeFileSync('diesel-dev-ca.pem', dev.ca);
+  // Each example its own CA file: two running side by side must not overwrite each other's.
+  writeFileSync('smtp-starttls-ca.pem', dev.ca);
   const app = new Application();
   const service = new Service(smtpHandler({ tls: dev, onMessage: (m) => console.log(`mail from <${m.from}> to ${m.to.map((t) => `<${t}>`).join(', ')} over ${m.protocol}:\n${m.data}`) }), Number(argv[0] ?? 2525));
   app.addService(service);
   await app.start();
-  console.log(`SMTP with STARTTLS on port ${service.port}; try: openssl s_client -starttls smtp -connect localhost:${service.port} -CAfile diesel-dev-ca.pem -crlf`);
+  console.log(`SMTP with STARTTLS on port ${service.port}; try: openssl s_client -starttls smtp -connect localhost:${service.port} -CAfile smtp-starttls-ca.pem -crlf`);
   await app.haltOnSignals().halted();
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((error: unknown) => {
-    console.error(error);
+    // One line (a ListenError says which address), not a stack trace: the reader needs the cause only.
+    console.error(error instanceof Error ? error.message : String(error));
     process.exitCode = 1;
   });
 }

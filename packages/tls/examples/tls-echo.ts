@@ -3,10 +3,10 @@
  * the handshake negotiated, then sends back every byte it receives.
  *
  *   node examples-dist/tls-echo.js [port]          (default 8443)
- *   then: openssl s_client -connect localhost:8443 -CAfile diesel-dev-ca.pem
+ *   then: openssl s_client -connect localhost:8443 -CAfile tls-echo-ca.pem
  *
  * Without a certificate of your own it makes a development one (`devCertificate`) and
- * writes its CA to ./diesel-dev-ca.pem for clients to trust.
+ * writes its CA to ./tls-echo-ca.pem for clients to trust.
  */
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -56,16 +56,18 @@ export function tlsEchoApp(options: TlsEchoOptions = {}): { app: Application; se
 /** Runs the server until interrupted. */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   const dev = devCertificate({ hosts: ['localhost'] });
-  writeFileSync('diesel-dev-ca.pem', dev.ca);
+  // Each example its own CA file: two running side by side must not overwrite each other's.
+  writeFileSync('tls-echo-ca.pem', dev.ca);
   const { app, service } = tlsEchoApp({ port: Number(argv[0] ?? 8443), tls: dev });
   await app.start();
-  console.log(`TLS echo on port ${service.port}; try: openssl s_client -connect localhost:${service.port} -CAfile diesel-dev-ca.pem`);
+  console.log(`TLS echo on port ${service.port}; try: openssl s_client -connect localhost:${service.port} -CAfile tls-echo-ca.pem`);
   await app.haltOnSignals().halted();
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((error: unknown) => {
-    console.error(error);
+    // One line (a ListenError says which address), not a stack trace: the reader needs the cause only.
+    console.error(error instanceof Error ? error.message : String(error));
     process.exitCode = 1;
   });
 }

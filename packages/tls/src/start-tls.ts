@@ -32,6 +32,7 @@ export function startTls(options: TlsServerOptions): CustomToken<TlsInfo> {
  * client. The server's certificate is verified against `ca`, and its name against
  * `servername` (default: the peer's address). Throws `TlsError` on failure.
  * @example
+ * ```ts
  * class SmtpClient extends Client {
  *   @call *secure(ca: string) {
  *     yield 'STARTTLS\r\n';
@@ -39,6 +40,7 @@ export function startTls(options: TlsServerOptions): CustomToken<TlsInfo> {
  *     return yield* startTlsClient({ ca, servername: 'mail.example' });
  *   }
  * }
+ * ```
  */
 export function startTlsClient(options: TlsClientOptions = {}): CustomToken<TlsInfo> {
   return new HandshakeToken({ kind: 'client', settings: clientSettings(options, 'startTlsClient'), host: options.servername });

@@ -97,10 +97,18 @@ export async function serveLiveGraph(options: LiveGraphOptions & { port?: number
   return { app, port: service.port };
 }
 
-/** Runs the demo alone: `PORT=8000 node <compiled live-graph.js>`, then open http://localhost:8000/. */
-export async function main(): Promise<void> {
-  const { port } = await serveLiveGraph({ port: Number(process.env['PORT'] ?? 8000) });
-  process.stdout.write(`live graph: http://localhost:${port}/\n`);
+/** Runs the demo alone: `node examples-dist/live-graph/live-graph.js 8000`, then open http://localhost:8000/. */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const { app, port } = await serveLiveGraph({ port: Number(argv[0] ?? 8000) });
+  app.haltOnSignals();
+  console.log(`live graph listening on http://localhost:${port}/`);
+  await app.halted();
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) void main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    // One line (a ListenError says which address), not a stack trace: the reader needs the cause only.
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+  });
+}

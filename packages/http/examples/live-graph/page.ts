@@ -53,8 +53,18 @@ export function liveGraphPage(socketPath: string): string {
   }
 
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  // Reconnects after a close (the server halting says 1001 "going away"), waiting a little
+  // longer each time up to 10 s, so a restarted server gets its page back by itself.
+  let retry = 500;
+  window.connections = 0;
+  function connect() {
   const socket = new WebSocket(scheme + '//' + location.host + ${JSON.stringify(socketPath)});
-  socket.onopen = () => { status.textContent = 'connected: values arrive over a WebSocket'; };
+  socket.onopen = () => {
+    retry = 500;
+    window.connections += 1;
+    document.body.dataset.connections = String(window.connections);
+    status.textContent = 'connected: values arrive over a WebSocket';
+  };
   socket.onmessage = (event) => {
     const v = Number(event.data);
     if (!(v >= 0 && v < 1)) return;
@@ -64,7 +74,15 @@ export function liveGraphPage(socketPath: string): string {
     status.textContent = 'connected: ' + values.length + ' points, latest ' + v.toFixed(3);
     draw();
   };
-  socket.onclose = (event) => { status.textContent = 'closed (' + event.code + ') after ' + values.length + ' points'; };
+  socket.onclose = (event) => {
+    window.lastClose = { code: event.code, reason: event.reason };
+    document.body.dataset.lastClose = String(event.code);
+    status.textContent = 'closed (' + event.code + (event.reason ? ' ' + event.reason : '') + ') after ' + values.length + ' points; reconnecting';
+    setTimeout(connect, retry);
+    retry = Math.min(retry * 2, 10000);
+  };
+  }
+  connect();
   draw();
 })();
 </script>

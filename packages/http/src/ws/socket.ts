@@ -343,6 +343,35 @@ export class WebSocket {
     }
   }
 
+  /**
+   * Says goodbye without waiting: writes a close frame (default 1001 "going away") straight
+   * to the socket, then half-closes it. For code that cannot suspend — a `finally` block
+   * run by the application halting — where `close()`, which waits for the peer's answer,
+   * cannot run. The peer sees a clean close with that code rather than 1006. Suspends: no.
+   * @example
+   * try { yield* serve(ws); } finally { ws.goAway(); }
+   */
+  goAway(code: number = CloseCode.GOING_AWAY, reason = 'going away'): void {
+    if (!this.#closeSent && !this.connection.closed) {
+      this.#closeSent = true;
+      const payload = encodeClosePayload(code, reason);
+      try {
+        this.connection.write(this.#role === 'client' ? encodeFrame(Opcode.CLOSE, payload, { mask: nextMask() }) : encodeFrame(Opcode.CLOSE, payload));
+        // The hub corks a connection while its routine runs; halting destroys it right
+        // after the finally blocks, so the frame must leave now or never.
+        this.connection.uncork();
+      } catch (error) {
+        if (!(error instanceof ConnectionClosed)) throw error;
+      }
+    }
+    if (!this.#done) {
+      this.#done = true;
+      this.#closeCode = code;
+      this.#closeReason = reason;
+    }
+    this.#finishClose();
+  }
+
   /** Drops the connection at once, without a close handshake (close code 1006). */
   terminate(): void {
     this.#dropped();

@@ -36,7 +36,8 @@ export interface WebSocketServerOptions extends WebSocketLimits {
  * `handler(ws, request)` on the connection's own routine. A bad handshake is answered
  * 400 or 426, a disallowed Origin 403, both as ordinary responses. When the handler
  * returns, the socket is closed with 1000 (if it is still open); when it throws, the error
- * is logged and the socket closed with 1011. Mount it on a router path like any other page.
+ * is logged and the socket closed with 1011; when the application halts, with 1001 "going
+ * away". Mount it on a router path like any other page.
  * Suspends: it is the connection's handler — it runs until the socket closes.
  * @example
  * const routes = router({
@@ -82,8 +83,10 @@ export function websocket(handler: WebSocketHandler, options: WebSocketServerOpt
         }
       }
     } finally {
-      // Reached on halt too (the routine is killed): make sure the socket does not linger.
-      if (!ws.closed) ws.terminate();
+      // Reached on halt too (the routine is killed and cannot suspend): a close frame
+      // 1001 "going away" written at once tells the page to reconnect rather than
+      // report a broken connection (1006); then the socket does not linger.
+      if (!ws.closed) ws.goAway();
     }
     return takenOver();
   };
