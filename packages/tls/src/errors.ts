@@ -77,6 +77,15 @@ const CERTIFICATE_REASONS = new Set([
   'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN',
 ]);
 
+/**
+ * True for a certificate failure. OpenSSL 3.5 (Node 22 and 24) names the TLS alerts
+ * `ssl/tls alert …` where 3.0 (Node 20) says `sslv3 alert …`, so Node's codes read
+ * `ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE` there: both spellings are one reason.
+ */
+function isCertificateReason(code: string): boolean {
+  return CERTIFICATE_REASONS.has(code) || (code.startsWith('ERR_SSL_SSL/TLS_ALERT_') && CERTIFICATE_REASONS.has(`ERR_SSL_SSLV3_ALERT_${code.slice('ERR_SSL_SSL/TLS_ALERT_'.length)}`));
+}
+
 function codeOf(error: unknown): string | null {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : null;
@@ -95,7 +104,7 @@ export function isTlsEngineError(error: unknown): boolean {
   if (error instanceof TlsError) return true;
   const code = codeOf(error);
   if (code === null) return false;
-  return code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || CERTIFICATE_REASONS.has(code);
+  return code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || isCertificateReason(code);
 }
 
 /**
@@ -110,7 +119,7 @@ export function toTlsError(error: unknown, phase: 'handshake' | 'session'): TlsE
   if (reason === 'ERR_TLS_HANDSHAKE_TIMEOUT') {
     return new TlsError(TlsErrorCode.HANDSHAKE_TIMEOUT, 'TLS handshake timed out', { cause: error, reason });
   }
-  if (reason !== null && CERTIFICATE_REASONS.has(reason)) {
+  if (reason !== null && isCertificateReason(reason)) {
     return new TlsError(TlsErrorCode.CERTIFICATE, `TLS peer certificate rejected (${reason}): ${detail}`, { cause: error, reason });
   }
   if (phase === 'handshake') {
