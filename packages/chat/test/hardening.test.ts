@@ -88,7 +88,7 @@ describe('chat hardening', () => {
   it('closes a client that sends no nick within nickTimeout', async () => {
     const { port } = await startChat(new ChatRoom(), { nickTimeout: 0.3 });
     const silent = await LineClient.connect(port);
-    expect(await silent.rest()).toEqual(['! no nick in 0.3 seconds; bye']);
+    expect(await silent.rest()).toEqual(['* your nick?', '! no nick in 0.3 seconds; bye']);
   });
 
   it('closes a member that sends nothing within idleTimeout, while one that talks stays', async () => {
