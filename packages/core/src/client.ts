@@ -14,11 +14,13 @@ const TURN = new BytesToken(0);
  * bytes of its own (a parser holding the next replies) yields this before taking from
  * that buffer, since only socket waits pass the read gate by themselves.
  * @example
+ * ```ts
  * @call *get(key: string) {
  *   yield encode(key);
  *   yield* readTurn();
  *   return yield* this.nextReply();
  * }
+ * ```
  */
 export function readTurn(): BytesToken {
   return TURN;

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { type Hub, type Routine } from './hub.js';
 import { DatagramSocket, type DatagramOptions } from './tokens/datagram.js';
 
+/** Options of a `DatagramService`: a socket's options and a name. */
 export interface DatagramServiceOptions extends DatagramOptions {
   /** Shown in log lines and `onError` (default `udp:<port>`). */
   name?: string;

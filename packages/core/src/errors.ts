@@ -59,7 +59,14 @@ export class SentinelNotFound extends DieselError {
   }
 }
 
-/** `bytes(n)` asked for more than the connection's `bytesLimit` (it would buffer all of it). */
+/**
+ * `bytes(n)` asked for more than the connection's `bytesLimit` (it would buffer all of it).
+ * @example
+ * try { const body = yield* bytes(contentLength); } catch (error) {
+ *   if (error instanceof BytesLimitExceeded) yield 'HTTP/1.1 413 Content Too Large\r\n\r\n';
+ *   throw error;
+ * }
+ */
 export class BytesLimitExceeded extends DieselError {
   readonly limit: number;
   readonly requested: number;
@@ -142,6 +149,12 @@ export class Halted extends DieselError {
 /**
  * `put` on a closed `Queue`; also what `get` throws once a closed queue is drained —
  * the end-of-stream signal for its consumers.
+ * @example
+ * try {
+ *   for (;;) yield* handleJob(yield* jobs.get());
+ * } catch (error) {
+ *   if (!(error instanceof QueueClosed)) throw error; // drained: the producer is done
+ * }
  */
 export class QueueClosed extends DieselError {
   constructor(message = 'the queue is closed') {
@@ -149,21 +162,37 @@ export class QueueClosed extends DieselError {
   }
 }
 
-/** `release()` of a `Lock` or `Semaphore` by a routine that does not hold it. */
+/**
+ * `release()` of a `Lock` or `Semaphore` by a routine that does not hold it.
+ * @example
+ * const lock = new Lock();
+ * lock.release(); // throws LockNotHeld: this routine never acquired it
+ */
 export class LockNotHeld extends DieselError {
   constructor(what: string) {
     super('DIESEL_ERR_LOCK_NOT_HELD', `release() of a ${what} this routine does not hold`);
   }
 }
 
-/** A routine tried to acquire a `Lock` it already holds (it would wait for itself forever). */
+/**
+ * A routine tried to acquire a `Lock` it already holds (it would wait for itself forever).
+ * @example
+ * yield* lock.acquire();
+ * yield* lock.acquire(); // throws LockAlreadyHeld: a Lock is not re-entrant
+ */
 export class LockAlreadyHeld extends DieselError {
   constructor() {
     super('DIESEL_ERR_LOCK_ALREADY_HELD', 'acquire() of a lock this routine already holds (a Lock is not re-entrant)');
   }
 }
 
-/** `receive()` on (or `send()` to) a datagram socket that is closed. */
+/**
+ * `receive()` on (or `send()` to) a datagram socket that is closed.
+ * @example
+ * try { const datagram = yield* socket.receive(); } catch (error) {
+ *   if (!(error instanceof SocketClosed)) throw error; // closed meanwhile: stop reading
+ * }
+ */
 export class SocketClosed extends DieselError {
   constructor(message = 'the datagram socket is closed') {
     super('DIESEL_ERR_SOCKET_CLOSED', message);
@@ -174,6 +203,11 @@ export class SocketClosed extends DieselError {
  * What a cancelled routine sees at its suspension point: `task.cancel()`, a parent that
  * ended, a `timeout` that expired, the loser of a `race`. Let it propagate; `finally`
  * blocks run (and may still yield to clean up).
+ * @example
+ * try { yield* sleep(60); } catch (error) {
+ *   if (error instanceof Cancelled) console.log('cancelled: cleaning up');
+ *   throw error; // let it propagate
+ * }
  */
 export class Cancelled extends DieselError {
   constructor(message = 'the routine was cancelled') {
@@ -181,7 +215,14 @@ export class Cancelled extends DieselError {
   }
 }
 
-/** `timeout(seconds, op)` expired; the operation was cancelled. */
+/**
+ * `timeout(seconds, op)` expired; the operation was cancelled.
+ * @example
+ * try { const reply = yield* timeout(5, client.echo('hi')); } catch (error) {
+ *   if (error instanceof Timeout) console.warn(`no reply within ${error.seconds} s`);
+ *   else throw error;
+ * }
+ */
 export class Timeout extends DieselError {
   readonly seconds: number;
   constructor(seconds: number) {
@@ -190,7 +231,12 @@ export class Timeout extends DieselError {
   }
 }
 
-/** Something that only exists inside a routine (a `Local`'s value) was used outside one. */
+/**
+ * Something that only exists inside a routine (a `Local`'s value) was used outside one.
+ * @example
+ * const requestId = new Local<string>('-');
+ * console.log(requestId.value); // at module top level: throws OutsideRoutine
+ */
 export class OutsideRoutine extends DieselError {
   constructor(what: string) {
     super('DIESEL_ERR_OUTSIDE_ROUTINE', `${what} can only be used while a routine runs (inside a generator the hub drives)`);

@@ -28,5 +28,6 @@ export interface NestedRoutine extends Generator<Yieldable, unknown, unknown> {}
 export interface LoopLike {
   readonly name: string;
   readonly keepAlive: boolean;
+  /** A fresh routine of the loop's function. */
   create(): Generator<Yieldable, unknown, unknown>;
 }

@@ -44,13 +44,29 @@ export interface ReconnectOptions {
   maxDelay?: number;
 }
 
-/** Default `reconnect.attempts`. */
+/**
+ * Default `reconnect.attempts`.
+ * @example
+ * new RedisClient({ url, reconnect: { attempts: DEFAULT_RECONNECT_ATTEMPTS * 3 } });
+ */
 export const DEFAULT_RECONNECT_ATTEMPTS = 10;
-/** Default `reconnect.minDelay`, seconds. */
+/**
+ * Default `reconnect.minDelay`, seconds.
+ * @example
+ * new RedisClient({ url, reconnect: { minDelay: DEFAULT_RECONNECT_MIN_DELAY * 5 } });
+ */
 export const DEFAULT_RECONNECT_MIN_DELAY = 0.1;
-/** Default `reconnect.maxDelay`, seconds. */
+/**
+ * Default `reconnect.maxDelay`, seconds.
+ * @example
+ * new RedisClient({ url, reconnect: { maxDelay: DEFAULT_RECONNECT_MAX_DELAY * 6 } }); // 30 s
+ */
 export const DEFAULT_RECONNECT_MAX_DELAY = 5;
-/** Default `connectTimeout`, seconds. */
+/**
+ * Default `connectTimeout`, seconds.
+ * @example
+ * new RedisClient({ url, connectTimeout: DEFAULT_CONNECT_TIMEOUT / 5 }); // 2 s
+ */
 export const DEFAULT_CONNECT_TIMEOUT = 10;
 
 /**

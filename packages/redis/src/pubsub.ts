@@ -31,7 +31,11 @@ export interface SubscriptionOptions {
   maxQueued?: number;
 }
 
-/** Default `maxQueued`. */
+/**
+ * Default `maxQueued`.
+ * @example
+ * new RedisClient({ url, subscription: { maxQueued: DEFAULT_MAX_QUEUED / 10 } });
+ */
 export const DEFAULT_MAX_QUEUED = 10_000;
 
 interface Waiter {

@@ -19,7 +19,11 @@ export interface RedisAddress {
   protocol?: 2 | 3;
 }
 
-/** Redis's default port. */
+/**
+ * Redis's default port.
+ * @example
+ * yield* redis.connect('cache.internal', DEFAULT_REDIS_PORT);
+ */
 export const DEFAULT_REDIS_PORT = 6379;
 
 /**

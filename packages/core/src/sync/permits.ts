@@ -149,7 +149,12 @@ export abstract class Permits {
   }
 }
 
-/** What `lock.acquire()` / `semaphore.acquire()` yields. */
+/**
+ * What `lock.acquire()` / `semaphore.acquire()` yields.
+ * @example
+ * yield* lock.acquire();
+ * try { yield* writeRecord(record); } finally { lock.release(); }
+ */
 export class AcquireToken extends CustomToken<true> {
   /** A wait-like token: it may be one of a group's waits. */
   override get group(): GroupRole {

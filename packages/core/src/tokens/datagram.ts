@@ -13,6 +13,7 @@ export interface Datagram {
   readonly port: number;
 }
 
+/** Options of `udpSocket()` and `DatagramService`: where to bind, how much to queue. */
 export interface DatagramOptions {
   /** UDP port; 0 (the default) picks a free one (read it back from `socket.port`). */
   port?: number;
@@ -213,7 +214,12 @@ export class DatagramSocket {
   }
 }
 
-/** What `socket.receive()` yields. */
+/**
+ * What `socket.receive()` yields.
+ * @example
+ * const datagram = yield* socket.receive();
+ * const [reply, timedOut] = yield* first(socket.receive(), sleep(1));
+ */
 export class ReceiveDatagramToken extends CustomToken<Datagram> {
   /** A wait-like token: it may be one of a group's waits. */
   override get group(): GroupRole {
@@ -229,7 +235,11 @@ export class ReceiveDatagramToken extends CustomToken<Datagram> {
   }
 }
 
-/** What `udpSocket()` yields. */
+/**
+ * What `udpSocket()` yields.
+ * @example
+ * const socket = yield* udpSocket();
+ */
 export class UdpSocketToken extends CustomToken<DatagramSocket> {
   constructor(readonly options: DatagramOptions) {
     super();

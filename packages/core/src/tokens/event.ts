@@ -70,7 +70,12 @@ export class Event {
   }
 }
 
-/** What `event.wait()` yields. */
+/**
+ * What `event.wait()` yields.
+ * @example
+ * yield* ready.wait();
+ * const [set, timedOut] = yield* first(ready.wait(), sleep(5));
+ */
 export class EventWaitToken extends CustomToken<true> {
   /** A wait-like token: it may be one of a group's waits. */
   override get group(): GroupRole {

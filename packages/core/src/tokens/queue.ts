@@ -3,6 +3,7 @@ import { CustomToken, type TokenContext } from '../hub.js';
 import { WaitLine } from '../sync/wait-line.js';
 import type { GroupRole, Teardown } from './token.js';
 
+/** Options of a `Queue`. */
 export interface QueueOptions {
   /** Most items held; `put` suspends while the queue is full (default: unbounded). */
   maxSize?: number;
@@ -175,7 +176,12 @@ export class Queue<T> {
   }
 }
 
-/** What `queue.get()` yields. One per queue: it holds no state while waited on. */
+/**
+ * What `queue.get()` yields. One per queue: it holds no state while waited on.
+ * @example
+ * const url = yield* jobs.get();
+ * const [job, idle] = yield* first(jobs.get(), sleep(30));
+ */
 export class QueueGetToken<T> extends CustomToken<T> {
   /** A wait-like token: it may be one of a group's waits. */
   override get group(): GroupRole {
@@ -191,7 +197,11 @@ export class QueueGetToken<T> extends CustomToken<T> {
   }
 }
 
-/** What `queue.put(item)` yields. */
+/**
+ * What `queue.put(item)` yields.
+ * @example
+ * yield* jobs.put('https://example.com/'); // waits while the queue is full
+ */
 export class QueuePutToken<T> extends CustomToken<undefined> {
   readonly #queue: Queue<T>;
   readonly #item: T;

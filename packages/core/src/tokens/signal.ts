@@ -36,7 +36,11 @@ function remove(name: NodeJS.Signals): void {
   process.off(name, entry.listener);
 }
 
-/** What `signal(name)` yields. */
+/**
+ * What `signal(name)` yields.
+ * @example
+ * const [hup, tick] = yield* first(signal('SIGHUP'), sleep(60));
+ */
 export class SignalToken extends CustomToken<NodeJS.Signals> {
   /** A wait-like token: it may be one of a group's waits. */
   override get group(): GroupRole {

@@ -10,6 +10,7 @@ export class SleepToken extends Token<true> {
   override get group(): GroupRole {
     return 'sleep';
   }
+  /** @internal The hub calls it: start the timer. */
   start(context: TokenContext<true>): Sleeping {
     return new Sleeping(context, context.hub.clock, this.seconds * 1000);
   }

@@ -30,6 +30,7 @@ abstract class SocketWaitToken<T extends string | Buffer> extends Token<T> {
   override get group(): GroupRole {
     return 'socket';
   }
+  /** @internal The hub calls it: take the bytes, or wait for them. */
   start(context: TokenContext<T>): Reading | ReadGate | void {
     const connection = requireConnection(context, 'a socket wait');
     const target = context.runner.readGate();

@@ -28,6 +28,10 @@ function startChild(context: TokenContext<unknown>, routine: Routine, name: stri
  * A spawned child routine. It runs alongside its parent and never outlives it: when the
  * parent ends, a child still running is cancelled. If it fails and nobody joined or
  * cancelled it, its error is thrown into the parent.
+ * @example
+ * const task = yield* spawn(fetchQuote, 'ACME');
+ * yield 'fetching…\r\n'; // the child runs meanwhile
+ * const quote = yield* task.join();
  */
 export class Task<T> {
   #runner: Runner | null = null;
@@ -162,11 +166,18 @@ class CancelToken extends Token<undefined> {
   }
 }
 
-/** The token `spawn()` returns. */
+/**
+ * The token `spawn()` returns.
+ * @example
+ * const token: SpawnToken<Quote> = spawn(fetchQuote, 'ACME');
+ * const task = yield* token; // a Task<Quote>
+ */
 export class SpawnToken<T> extends Token<Task<T>> {
   readonly kind = TokenKind.Custom;
   constructor(
+    /** The generator function the child runs. */
     readonly fn: (...args: never[]) => unknown,
+    /** What `fn` is called with. */
     readonly args: readonly unknown[],
   ) {
     super();
@@ -284,7 +295,7 @@ class RaceOfNothing extends DieselError {
  * @example
  * const [a, b] = yield* all([lookup('a'), lookup('b')]);
  */
-export function all<const O extends readonly Runnable[]>(ops: O): Token<Results<O>> {
+export function all<const O extends readonly Runnable[]>(ops: O): Token<{ -readonly [K in keyof O]: ResultOf<O[K]> }> {
   return new AllToken<O>([...ops]);
 }
 

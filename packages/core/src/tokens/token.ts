@@ -41,7 +41,12 @@ export enum TokenKind {
 export type GroupRole = 'socket' | 'sleep' | 'wait' | null;
 
 /** Undoes a started operation; called once when the suspension ends, however it ends. */
-export type Teardown = (() => void) | { cancel(): void };
+export type Teardown =
+  | (() => void)
+  | {
+      /** Undoes the operation (a timer handle's `cancel`, say). */
+      cancel(): void;
+    };
 
 /**
  * What a token sees while it runs. Call exactly one of `resolve`/`reject`, synchronously
@@ -63,6 +68,7 @@ export interface TokenContext<T> {
 export interface Operation<T> {
   /** True if this operation may be a member of a group, and in which role. */
   readonly group: GroupRole;
+  /** Begins the operation; settles `context` now or later, and may return how to undo it. */
   start(context: TokenContext<T>): Teardown | void;
 }
 
@@ -78,7 +84,12 @@ export abstract class Token<T> implements Operation<T> {
   get group(): GroupRole {
     return null;
   }
+  /**
+   * Called by the runner when a routine yields the token: begins the operation, settles
+   * `context` (now or later) and may return a `Teardown` that cancels it.
+   */
   abstract start(context: TokenContext<T>): Teardown | void;
+  /** Makes the token `yield*`-able: `const value = yield* token` gives its result, typed. */
   [Symbol.iterator](): TokenIterator<this, T> {
     return new TokenIterator(this);
   }
@@ -86,7 +97,11 @@ export abstract class Token<T> implements Operation<T> {
 // On the prototype, so a token costs no extra field.
 Object.defineProperty(Token.prototype, TOKEN, { value: true });
 
-/** True for a token from any loaded copy of core. */
+/**
+ * True for a token from any loaded copy of core.
+ * @example
+ * if (isToken(op)) console.log('a token, not a routine');
+ */
 export function isToken(value: object): value is Token<unknown> {
   return (value as { [TOKEN]?: unknown })[TOKEN] === true;
 }

@@ -16,6 +16,7 @@ export class WaitToken<T = unknown> extends Token<T> {
   override get group(): GroupRole {
     return 'wait';
   }
+  /** @internal The hub calls it: wait for the event. */
   start(context: TokenContext<T>): Waiting {
     const waiting = new Waiting(context.hub, this.event, context as TokenContext<unknown>);
     context.hub.addWaiter(this.event, waiting);

@@ -54,6 +54,9 @@ const COALESCE_LIMIT = 16 * 1024;
 
 const DEFAULT_CLOSE_TIMEOUT = 5;
 
+/** Messages at least this large are compressed on zlib's thread pool; smaller ones cost less than the hop. */
+const ASYNC_DEFLATE_SIZE = 64 * 1024;
+
 /**
  * One WebSocket over a core `Connection`, for either role: `yield* ws.wait()` reads the
  * next message (`null` once the socket is closed), `yield* ws.send(m)` sends one. Any
@@ -66,9 +69,6 @@ const DEFAULT_CLOSE_TIMEOUT = 5;
  *   for (let m = yield* ws.wait(); m !== null; m = yield* ws.wait()) yield* ws.send(m);
  * }
  */
-/** Messages at least this large are compressed on zlib's thread pool; smaller ones cost less than the hop. */
-const ASYNC_DEFLATE_SIZE = 64 * 1024;
-
 export class WebSocket {
   /** The connection underneath. */
   readonly connection: Connection;

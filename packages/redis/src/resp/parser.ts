@@ -22,13 +22,29 @@ export interface RespParserOptions {
   attributes?: 'skip' | 'expose';
 }
 
-/** Default `maxBulkSize`: 512 MiB, as Redis's `proto-max-bulk-len`. */
+/**
+ * Default `maxBulkSize`: 512 MiB, as Redis's `proto-max-bulk-len`.
+ * @example
+ * const parser = new RespParser({ maxBulkSize: DEFAULT_MAX_BULK_SIZE / 8 }); // 64 MiB
+ */
 export const DEFAULT_MAX_BULK_SIZE = 512 * 1024 * 1024;
-/** Default `maxArrayLength`: 16 Mi elements. */
+/**
+ * Default `maxArrayLength`: 16 Mi elements.
+ * @example
+ * const parser = new RespParser({ maxArrayLength: DEFAULT_MAX_ARRAY_LENGTH / 16 });
+ */
 export const DEFAULT_MAX_ARRAY_LENGTH = 1 << 24;
-/** Default `maxInlineLength`: 64 KiB, as Redis's `PROTO_INLINE_MAX_SIZE`. */
+/**
+ * Default `maxInlineLength`: 64 KiB, as Redis's `PROTO_INLINE_MAX_SIZE`.
+ * @example
+ * const parser = new RespParser({ maxInlineLength: DEFAULT_MAX_INLINE_LENGTH / 4 });
+ */
 export const DEFAULT_MAX_INLINE_LENGTH = 64 * 1024;
-/** Default `maxDepth`. */
+/**
+ * Default `maxDepth`.
+ * @example
+ * const parser = new RespParser({ maxDepth: DEFAULT_MAX_DEPTH * 2 });
+ */
 export const DEFAULT_MAX_DEPTH = 64;
 
 /** The parser's states: what the next bytes are expected to be. */
