@@ -98,7 +98,8 @@ describe('pnpm new-package', () => {
       expect(again.out).toContain(`packages/${NAME} already exists`);
 
       // The store is warm from the real install, so this only links.
-      await ok('npx', [...PNPM, 'install', '--prefer-offline'], workspace);
+      // CI=true makes pnpm default to a frozen lockfile, which a new package cannot have yet.
+      await ok('npx', [...PNPM, 'install', '--prefer-offline', '--no-frozen-lockfile'], workspace);
       expect(readFileSync(join(workspace, 'pnpm-lock.yaml'), 'utf8')).toContain(`packages/${NAME}:`);
       const filter = ['--filter', `@diesel/${NAME}`];
       await ok('npx', [...PNPM, ...filter, 'run', 'build'], workspace);

@@ -3,7 +3,7 @@
  * after 3 seconds), clients that give up after a deadline or race two servers, a handler
  * whose helper task never outlives its connection, and per-routine state with `Local`.
  *
- *   node examples-dist/tasks.js [port]      (8000), then: nc localhost 8000
+ *   node examples-dist/tasks.js [port]      (8000), then: nc -C localhost 8000
  */
 import { pathToFileURL } from 'node:url';
 import {
@@ -134,7 +134,18 @@ export function createSlowEchoApp(port = 8000, host?: string): { app: Applicatio
   return { app, service };
 }
 
+/** Serves until Ctrl-C; prints the port once listening. */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const { app, service } = createSlowEchoApp(Number(argv[0] ?? 8000));
+  await app.haltOnSignals().start();
+  console.log(`slow echo service listening on port ${service.port}`);
+  await app.halted();
+}
+
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { app } = createSlowEchoApp(Number(process.argv[2] ?? 8000));
-  await app.haltOnSignals().run();
+  main().catch((error: unknown) => {
+    // One line (a ListenError says which address), not a stack trace.
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+  });
 }
