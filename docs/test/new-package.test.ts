@@ -114,7 +114,7 @@ describe('pnpm new-package', () => {
       const bench = await ok('npx', [...PNPM, ...filter, 'run', 'bench'], workspace, { BENCH_QUICK: '1' });
       expect(bench).toMatch(/ratio diesel \/ peer \(median rates\): \d+\.\d\d/);
       await ok('npx', [...PNPM, ...filter, 'run', 'examples'], workspace);
-      expect(existsSync(join(pkg, 'examples', 'dist', 'echo.js'))).toBe(true);
+      expect(existsSync(join(pkg, 'examples-dist', 'echo.js'))).toBe(true);
 
       await ok('npx', [...PNPM, 'pack', '--pack-destination', workspace], pkg);
       const tarball = join(workspace, `diesel-${NAME}-0.0.0.tgz`);

@@ -3,7 +3,7 @@
  * count back. Every connection's routine shares one pipelined RedisClient, so a thousand
  * clients cost Redis one connection.
  *
- *   node examples/dist/hit-counter.js [redis-url] [port]   (redis://127.0.0.1:6379 8040)
+ *   node examples-dist/hit-counter.js [redis-url] [port]   (redis://127.0.0.1:6379 8040)
  *   $ ncat localhost 8040
  *   /home
  *   /home 1
