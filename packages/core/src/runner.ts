@@ -6,7 +6,7 @@ import { type CallTarget } from './tokens/call.js';
 import { FirstToken } from './tokens/group.js';
 import { Producing } from './tokens/producer.js';
 import { Awaiting } from './tokens/promise.js';
-import { type Operation, type Teardown, type TokenContext, isToken, tearDown } from './tokens/token.js';
+import { NOT_NOW, type Operation, type Teardown, type TokenContext, isToken, tearDown } from './tokens/token.js';
 import { Draining } from './tokens/write.js';
 import type { Yieldable } from './yieldable.js';
 
@@ -385,7 +385,13 @@ export class Runner {
     if (typeof value !== 'object' || value === null) {
       throw new InvalidYield(`cannot yield ${value === null ? 'null' : typeof value}; yield a token, a string or bytes to write, a generator, a promise or a group`);
     }
-    if (isToken(value)) return this.#suspend(value);
+    if (isToken(value)) {
+      if (value.attempt !== undefined) {
+        const now = value.attempt();
+        if (now !== NOT_NOW) return now;
+      }
+      return this.#suspend(value);
+    }
     if (Array.isArray(value)) return this.#suspend(new FirstToken(value));
     if (isRoutine(value)) {
       this.enter(value, this.connection, null);

@@ -59,11 +59,24 @@ export interface TokenContext<T> {
   reject(error: unknown): void;
 }
 
+/**
+ * What `attempt` returns when the operation cannot complete now. Registered, so a token
+ * from another loaded copy of core is understood too.
+ */
+export const NOT_NOW: unique symbol = Symbol.for('diesel.notNow') as never;
+
 /** Anything the runner can start: a token, or one of core's internal operations (a promise, a producer). */
 export interface Operation<T> {
   /** True if this operation may be a member of a group, and in which role. */
   readonly group: GroupRole;
   start(context: TokenContext<T>): Teardown | void;
+  /**
+   * Optional fast path, tried before `start` when the token is yielded alone: completes
+   * the operation now and returns its result (or throws its error), or returns `NOT_NOW`
+   * having changed nothing. It saves the suspension record a `start` that settles at once
+   * would cost — a queue's `get` on a non-empty queue, its `put` with room.
+   */
+  attempt?(): T | typeof NOT_NOW;
 }
 
 /**
@@ -79,6 +92,8 @@ export abstract class Token<T> implements Operation<T> {
     return null;
   }
   abstract start(context: TokenContext<T>): Teardown | void;
+  /** See `Operation.attempt`; most tokens have none. */
+  attempt?(): T | typeof NOT_NOW;
   [Symbol.iterator](): TokenIterator<this, T> {
     return new TokenIterator(this);
   }
