@@ -381,16 +381,17 @@ export class Runner {
 
   /** Handles one yielded value: returns what to send back now, or SUSPEND. */
   #dispatch(value: unknown): unknown {
-    if (typeof value === 'string' || value instanceof Uint8Array) return this.#write(value);
-    if (typeof value !== 'object' || value === null) {
-      throw new InvalidYield(`cannot yield ${value === null ? 'null' : typeof value}; yield a token, a string or bytes to write, a generator, a promise or a group`);
-    }
-    if (isToken(value)) {
+    // Tokens first: they are most of what is yielded, and the brand check is cheaper than `instanceof Uint8Array`.
+    if (typeof value === 'object' && value !== null && isToken(value)) {
       if (value.attempt !== undefined) {
         const now = value.attempt();
         if (now !== NOT_NOW) return now;
       }
       return this.#suspend(value);
+    }
+    if (typeof value === 'string' || value instanceof Uint8Array) return this.#write(value);
+    if (typeof value !== 'object' || value === null) {
+      throw new InvalidYield(`cannot yield ${value === null ? 'null' : typeof value}; yield a token, a string or bytes to write, a generator, a promise or a group`);
     }
     if (Array.isArray(value)) return this.#suspend(new FirstToken(value));
     if (isRoutine(value)) {
