@@ -112,8 +112,10 @@ export function isToken(value: object): value is Token<unknown> {
  * ends: on resume, on halt, or when the routine is cancelled).
  */
 export abstract class CustomToken<T> extends Token<T> {
-  readonly kind = TokenKind.Custom;
+  declare readonly kind: TokenKind.Custom;
 }
+// On the prototype: a token made per call (a queue's put) then costs one field less.
+Object.defineProperty(CustomToken.prototype, 'kind', { value: TokenKind.Custom });
 
 /**
  * What `yield* token` walks: yields the token once, then returns what the hub sent back.
