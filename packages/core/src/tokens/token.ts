@@ -62,6 +62,11 @@ export interface TokenContext<T> {
 /**
  * What `attempt` returns when the operation cannot complete now. Registered, so a token
  * from another loaded copy of core is understood too.
+ * @example
+ * class TakeOne extends CustomToken<Job> {
+ *   override attempt() { return jobs.length > 0 ? jobs.shift()! : NOT_NOW; }
+ *   start(context: TokenContext<Job>) { waiting.push(context); }
+ * }
  */
 export const NOT_NOW: unique symbol = Symbol.for('diesel.notNow') as never;
 
