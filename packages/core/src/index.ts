@@ -63,7 +63,7 @@ export {
 export { ConsoleLogger, dieselTimestamp, type DieselLogger } from './logger.js';
 export { Loop, type LoopOptions } from './loop.js';
 export { Service, type ConnectionHandler, type ServiceOptions } from './service.js';
-export { isToken, type GroupRole, type Operation, type Teardown } from './tokens/token.js';
+export { NOT_NOW, isToken, type GroupRole, type Operation, type Teardown } from './tokens/token.js';
 export {
   BytesToken,
   FireToken,

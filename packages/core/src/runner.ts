@@ -6,7 +6,7 @@ import { type CallTarget } from './tokens/call.js';
 import { FirstToken } from './tokens/group.js';
 import { Producing } from './tokens/producer.js';
 import { Awaiting } from './tokens/promise.js';
-import { type Operation, type Teardown, type TokenContext, isToken, tearDown } from './tokens/token.js';
+import { NOT_NOW, type Operation, type Teardown, type TokenContext, isToken, tearDown } from './tokens/token.js';
 import { Draining } from './tokens/write.js';
 import type { Yieldable } from './yieldable.js';
 
@@ -381,11 +381,18 @@ export class Runner {
 
   /** Handles one yielded value: returns what to send back now, or SUSPEND. */
   #dispatch(value: unknown): unknown {
+    // Tokens first: they are most of what is yielded, and the brand check is cheaper than `instanceof Uint8Array`.
+    if (typeof value === 'object' && value !== null && isToken(value)) {
+      if (value.attempt !== undefined) {
+        const now = value.attempt();
+        if (now !== NOT_NOW) return now;
+      }
+      return this.#suspend(value);
+    }
     if (typeof value === 'string' || value instanceof Uint8Array) return this.#write(value);
     if (typeof value !== 'object' || value === null) {
       throw new InvalidYield(`cannot yield ${value === null ? 'null' : typeof value}; yield a token, a string or bytes to write, a generator, a promise or a group`);
     }
-    if (isToken(value)) return this.#suspend(value);
     if (Array.isArray(value)) return this.#suspend(new FirstToken(value));
     if (isRoutine(value)) {
       this.enter(value, this.connection, null);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   CustomToken,
+  NOT_NOW,
   Hub,
   InvalidGroup,
   first,
@@ -199,3 +200,76 @@ describe('the token interface', () => {
   });
 });
 
+
+/** A token with a fast path: `attempt` answers from `ready`, else `start` is used. */
+class Quick extends CustomToken<string> {
+  ready: string | null | Error = null;
+  attempts = 0;
+  starts = 0;
+  override get group(): GroupRole {
+    return 'wait';
+  }
+  override attempt(): string | typeof NOT_NOW {
+    this.attempts++;
+    if (this.ready instanceof Error) throw this.ready;
+    return this.ready ?? NOT_NOW;
+  }
+  start(context: TokenContext<string>): void {
+    this.starts++;
+    setTimeout(() => context.resolve('started'), 1);
+  }
+}
+
+describe('the attempt fast path', () => {
+  it('a token that can complete now answers from attempt, without start; NOT_NOW falls back to start', async () => {
+    const hub = new Hub();
+    const token = new Quick();
+    const result = await run(
+      (function* () {
+        token.ready = 'now';
+        const a = yield* token;
+        token.ready = null;
+        const b = yield* token;
+        return [a, b];
+      })(),
+      { hub },
+    );
+    expect(result).toEqual(['now', 'started']);
+    expect(token.attempts).toBe(2);
+    expect(token.starts).toBe(1);
+  });
+
+  it('an error thrown by attempt is thrown into the routine, which can catch it and go on', async () => {
+    const hub = new Hub();
+    const token = new Quick();
+    token.ready = new Error('refused');
+    const result = await run(
+      (function* () {
+        try {
+          yield* token;
+          return 'not thrown';
+        } catch (error) {
+          return (error as Error).message;
+        }
+      })(),
+      { hub },
+    );
+    expect(result).toBe('refused');
+    expect(token.starts).toBe(0);
+  });
+
+  it('a group member is started, never attempted (a group must be able to tear every member down)', async () => {
+    const hub = new Hub();
+    const token = new Quick();
+    token.ready = 'now';
+    const result = await run(
+      (function* () {
+        return yield* first(token, sleep(30));
+      })(),
+      { hub },
+    );
+    expect(result[0]).toBe('started');
+    expect(token.attempts).toBe(0);
+    expect(token.starts).toBe(1);
+  });
+});

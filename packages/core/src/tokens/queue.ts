@@ -1,7 +1,7 @@
 import { QueueClosed } from '../errors.js';
 import { CustomToken, type TokenContext } from '../hub.js';
 import { WaitLine } from '../sync/wait-line.js';
-import type { GroupRole, Teardown } from './token.js';
+import { type GroupRole, NOT_NOW, type Teardown } from './token.js';
 
 /** Options of a `Queue`. */
 export interface QueueOptions {
@@ -160,6 +160,13 @@ export class Queue<T> {
     else this.#items.unshift(item);
   };
 
+  /** @internal QueueGetToken's fast path: the same decisions as `startGet`, without a context. */
+  attemptGet(): T | typeof NOT_NOW {
+    if (this.size > 0) return this.#take();
+    if (this.#closed) throw new QueueClosed('the queue is closed and drained');
+    return NOT_NOW;
+  }
+
   /** @internal QueueGetToken */
   startGet(context: TokenContext<T>): void | Teardown {
     if (this.size > 0) return context.resolve(this.#take());
@@ -195,6 +202,10 @@ export class QueueGetToken<T> extends CustomToken<T> {
   start(context: TokenContext<T>): void | Teardown {
     return this.#queue.startGet(context);
   }
+  /** Takes an item without suspending when there is one (see `Operation.attempt`). */
+  override attempt(): T | typeof NOT_NOW {
+    return this.#queue.attemptGet();
+  }
 }
 
 /**
@@ -212,5 +223,9 @@ export class QueuePutToken<T> extends CustomToken<undefined> {
   }
   start(context: TokenContext<undefined>): void | Teardown {
     return this.#queue.startPut(context, this.#item);
+  }
+  /** Adds the item without suspending when there is room (see `Operation.attempt`). */
+  override attempt(): undefined | typeof NOT_NOW {
+    return this.#queue.tryPut(this.#item) ? undefined : NOT_NOW;
   }
 }

@@ -64,12 +64,30 @@ export interface TokenContext<T> {
   reject(error: unknown): void;
 }
 
+/**
+ * What `attempt` returns when the operation cannot complete now. Registered, so a token
+ * from another loaded copy of core is understood too.
+ * @example
+ * class TakeOne extends CustomToken<Job> {
+ *   override attempt() { return jobs.length > 0 ? jobs.shift()! : NOT_NOW; }
+ *   start(context: TokenContext<Job>) { waiting.push(context); }
+ * }
+ */
+export const NOT_NOW: unique symbol = Symbol.for('diesel.notNow') as never;
+
 /** Anything the runner can start: a token, or one of core's internal operations (a promise, a producer). */
 export interface Operation<T> {
   /** True if this operation may be a member of a group, and in which role. */
   readonly group: GroupRole;
   /** Begins the operation; settles `context` now or later, and may return how to undo it. */
   start(context: TokenContext<T>): Teardown | void;
+  /**
+   * Optional fast path, tried before `start` when the token is yielded alone: completes
+   * the operation now and returns its result (or throws its error), or returns `NOT_NOW`
+   * having changed nothing. It saves the suspension record a `start` that settles at once
+   * would cost — a queue's `get` on a non-empty queue, its `put` with room.
+   */
+  attempt?(): T | typeof NOT_NOW;
 }
 
 /**
@@ -89,6 +107,8 @@ export abstract class Token<T> implements Operation<T> {
    * `context` (now or later) and may return a `Teardown` that cancels it.
    */
   abstract start(context: TokenContext<T>): Teardown | void;
+  /** See `Operation.attempt`; most tokens have none. */
+  attempt?(): T | typeof NOT_NOW;
   /** Makes the token `yield*`-able: `const value = yield* token` gives its result, typed. */
   [Symbol.iterator](): TokenIterator<this, T> {
     return new TokenIterator(this);
@@ -112,8 +132,10 @@ export function isToken(value: object): value is Token<unknown> {
  * ends: on resume, on halt, or when the routine is cancelled).
  */
 export abstract class CustomToken<T> extends Token<T> {
-  readonly kind = TokenKind.Custom;
+  declare readonly kind: TokenKind.Custom;
 }
+// On the prototype: a token made per call (a queue's put) then costs one field less.
+Object.defineProperty(CustomToken.prototype, 'kind', { value: TokenKind.Custom });
 
 /**
  * What `yield* token` walks: yields the token once, then returns what the hub sent back.
