@@ -5,6 +5,8 @@ import type { DieselLogger } from './logger.js';
 import { Loop } from './loop.js';
 import { Service } from './service.js';
 import type { Token } from './tokens.js';
+import { WorkerPool } from './worker-pool.js';
+import { startWorker, workerId, workerSettings, type RunOptions, type WorkerSettings } from './workers.js';
 
 export interface ApplicationOptions {
   /** Where core's messages go (default: warnings and worse to stderr). `@diesel/log`'s `Logger` fits. */
@@ -53,6 +55,8 @@ export class Application {
   #running = false;
   #stopped: (() => void) | null = null;
   #halted: Promise<void> | null = null;
+  /** In the primary of `run({ workers })`: its workers. */
+  #pool: WorkerPool | null = null;
 
   constructor(options: ApplicationOptions = {}) {
     this.hub = new Hub(options);
@@ -62,8 +66,20 @@ export class Application {
     return this.hub.logger;
   }
 
+  /** True from `run()`/`start()` until halted — in the primary of `run({ workers })` too, while its workers run. */
   get running(): boolean {
-    return this.#running;
+    return this.#running || this.#pool !== null;
+  }
+
+  /**
+   * This process's worker number, 1…n, when it is a worker of `run({ workers: n })` (a
+   * restarted worker keeps its number), else null — in the primary, and in an application
+   * that runs in one process. Known from the start of the script, before `run()`.
+   * @example
+   * yield `answered by worker ${app.worker ?? '-'} (pid ${process.pid})\r\n`;
+   */
+  get worker(): number | null {
+    return workerId();
   }
 
   /** The TCP services added (UDP ones are not listed here). */
@@ -94,12 +110,32 @@ export class Application {
    * Rejects (after closing whatever did start) if a service cannot listen, with the
    * address in the message. Call it once, or `start()` once: on an application that is
    * already running it rejects with `UsageError` `DIESEL_ERR_ALREADY_RUNNING`.
+   *
+   * With `{ workers: n }` (an integer ≥ 2, or `'auto'` for one per core) this process
+   * becomes the primary of `n` worker processes (node:cluster). Each runs the same script,
+   * so builds the same application, and runs it: their services share the listening ports
+   * and the kernel spreads connections over them. The primary listens on nothing and runs
+   * no routine; it restarts a worker that dies (after `restartDelay`, doubling while it
+   * keeps dying quickly, at most `maxRestartDelay`), and on SIGINT/SIGTERM (or `halt()`)
+   * halts every worker gracefully — each runs its own `halt()` — killing any still alive
+   * after `gracePeriod`; then `run()` resolves. If a worker cannot start the first time
+   * (a port in use), the others are halted and `run()` rejects with that worker's error.
+   * Bad values are a `UsageError` `DIESEL_ERR_INVALID_ARGUMENT`.
+   * @example
+   * const app = new Application();
+   * app.addService(new Service(handleEcho, 8000));
+   * await app.run({ workers: 'auto' }); // the primary and every worker get here; each resolves once halted
    */
-  async run(): Promise<void> {
-    if (this.#running) throw alreadyRunning();
+  async run(options: RunOptions = {}): Promise<void> {
+    if (workerSettings(options) !== null) {
+      await this.start(options);
+      return this.halted();
+    }
+    if (this.#running || this.#pool !== null) throw alreadyRunning();
     this.hub.reset();
     this.#running = true;
-    this.hub.logger.info('Starting diesel application');
+    const worker = this.worker;
+    this.hub.logger.info(worker === null ? 'Starting diesel application' : `Starting diesel application (worker ${worker}, pid ${process.pid})`);
     const stopped = new Promise<void>((resolve) => (this.#stopped = resolve));
     this.#halted = stopped;
     try {
@@ -124,10 +160,19 @@ export class Application {
    * await app.haltOnSignals().start();
    * console.log(`listening on port ${service.port}`);
    * await app.halted(); // until Ctrl-C or SIGTERM
+   *
+   * With `{ workers }` (as for `run()`): in the primary it resolves once every worker
+   * listens (rejecting if one cannot start), in a worker once that worker listens.
+   * @example
+   * await app.start({ workers: 2 });
+   * if (app.worker !== null) console.log(`worker ${app.worker} listening on ${service.port}`);
+   * await app.halted(); // in the primary: until every worker has halted
    */
-  async start(): Promise<void> {
+  async start(options: RunOptions = {}): Promise<void> {
+    const settings = workerSettings(options);
+    if (settings !== null) return this.#startWorkers(settings);
     // Checked here too: run()'s own rejection would arrive after the wait below has seen a running app.
-    if (this.#running) throw alreadyRunning();
+    if (this.#running || this.#pool !== null) throw alreadyRunning();
     let failed: unknown = null;
     const running = this.run().catch((error: unknown) => {
       failed = error;
@@ -140,13 +185,34 @@ export class Application {
     }
   }
 
+  async #startWorkers(settings: WorkerSettings): Promise<void> {
+    if (this.running) throw alreadyRunning();
+    // A worker runs the application here, as without workers, and answers to the primary.
+    if (this.worker !== null) return startWorker(this);
+    const pool = new WorkerPool(this.hub.logger, settings);
+    this.#pool = pool;
+    this.#halted = pool.stopped.then(() => {
+      if (this.#pool === pool) this.#pool = null;
+    });
+    this.hub.logger.info(`Starting diesel application: ${settings.workers} workers (primary pid ${process.pid})`);
+    try {
+      await pool.start();
+    } catch (error) {
+      await pool.stopped;
+      this.#pool = null;
+      throw error;
+    }
+  }
+
   #servicesListening(): boolean {
     return this.#services.every((service) => service.address !== null);
   }
 
   /**
    * Halts the application on the first of `signals` (Ctrl-C, a service manager's stop),
-   * instead of the process dying with routines mid-step. Returns the application.
+   * instead of the process dying with routines mid-step. Returns the application. Not
+   * needed with `run({ workers })`, whose primary and workers handle SIGINT and SIGTERM
+   * themselves; there it is harmless.
    * @example
    * await app.haltOnSignals().run();
    */
@@ -173,9 +239,12 @@ export class Application {
 
   /**
    * Stops the application: every routine's finally blocks run, every connection and
-   * listener is closed, and `run()` resolves once that is done.
+   * listener is closed, and `run()` resolves once that is done. In the primary of
+   * `run({ workers })` it halts every worker (as SIGTERM to the primary does); in a worker,
+   * that worker only — and the primary, which did not ask for it, starts it again.
    */
   halt(): void {
+    if (this.#pool !== null) return this.#pool.halt('app.halt()');
     if (!this.#running) return;
     void this.#shutdown();
   }

@@ -1,6 +1,7 @@
 // First: refuses to load a second copy of core before any of its state exists.
 export { DuplicateCoreError, loadedCore, type CoreInstance } from './core-instance.js';
 export { Application, run, type ApplicationOptions, type Listener } from './application.js';
+export type { RunOptions } from './workers.js';
 export { DatagramService, type DatagramHandler, type DatagramServiceOptions } from './datagram-service.js';
 export { Client, call, readTurn, type ClientOptions } from './client.js';
 export type { Clock } from './clock.js';
