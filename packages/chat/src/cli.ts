@@ -46,14 +46,15 @@ async function main(args: string[]): Promise<number> {
   // Loops start once every service listens, so the real ports are known here.
   app.addLoop(
     new Loop(function* announce() {
-      const stamp = `[${dieselTimestamp()}] diesel-chat:`;
+      const stamp = `[${dieselTimestamp()}] diesel-chat${app.worker === null ? '' : ` (worker ${app.worker})`}:`;
       process.stdout.write(`${stamp} line protocol on ${where(host, tcp)} (send your nick, then lines)\n`);
       if (web !== null) process.stdout.write(`${stamp} chat page on http://${where(host, web)}/\n`);
     }),
   );
   app.haltOnSignals();
   try {
-    await app.run();
+    // With workers, this script runs again in each of them; each prints where it listens.
+    await app.run(command.workers === undefined ? {} : { workers: command.workers });
   } catch (error) {
     process.stderr.write(`diesel-chat: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;

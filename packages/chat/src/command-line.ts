@@ -14,6 +14,8 @@ export interface ChatCommand {
   nickTimeout?: number;
   /** Seconds a member may stay silent before it is closed (`--idle-timeout`, 0 for never; absent: the default, 1800). */
   idleTimeout?: number;
+  /** Worker processes sharing the ports (`--workers N`, 2 or more, or `auto`: one per core); absent: this process alone. */
+  workers?: number | 'auto';
 }
 
 export const DEFAULT_CHAT_PORT = 8001;
@@ -25,7 +27,7 @@ export const DEFAULT_WEB_PORT = 8088;
  * process.stdout.write(CHAT_USAGE);
  */
 export const CHAT_USAGE = `usage: diesel-chat [--port N] [--web-port M | --no-web] [--host ADDRESS] [--origin URL]...
-                   [--nick-timeout S] [--idle-timeout S]
+                   [--nick-timeout S] [--idle-timeout S] [--workers N]
 
 The diesel chat room: a line protocol on TCP port N (send your nick, then lines) and a
 browser page with a WebSocket on HTTP port M, both in the same room.
@@ -39,6 +41,8 @@ browser page with a WebSocket on HTTP port M, both in the same room.
   --nick-timeout S seconds a TCP client has to send its nick (default 30)
   --idle-timeout S seconds a TCP member may send nothing before it is closed
                    (default 1800; 0: never)
+  --workers N      run N worker processes sharing the ports (2 or more; 'auto': one
+                   per core); each worker has a room of its own
   -h, --help       show this text
 `;
 
@@ -84,6 +88,13 @@ export function parseChatCommandLine(args: readonly string[]): ChatCommand | nul
       case '--idle-timeout':
         command.idleTimeout = secondsFlag(value(), '--idle-timeout');
         break;
+      case '--workers': {
+        const workers = value();
+        if (workers === 'auto') command.workers = 'auto';
+        else if (workers !== undefined && /^\d+$/.test(workers) && Number(workers) >= 2) command.workers = Number(workers);
+        else throw new ChatError('DIESEL_ERR_CHAT_USAGE', `--workers needs a number of processes, 2 or more, or auto, got ${JSON.stringify(workers ?? '')}`);
+        break;
+      }
       case '--no-web':
         command.webPort = null;
         break;
