@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { Clock } from './clock.js';
 import { UsageError } from './errors.js';
 import { Hub, isRoutine, yieldOnce, type ErrorHandler, type Outcome, type Routine } from './hub.js';
@@ -189,6 +190,7 @@ export class Application {
     if (this.running) throw alreadyRunning();
     // A worker runs the application here, as without workers, and answers to the primary.
     if (this.worker !== null) return startWorker(this);
+    if (cluster.isWorker) throw new UsageError('DIESEL_ERR_INVALID_ARGUMENT', 'run({ workers }) in a cluster worker that diesel did not fork: fork with run({ workers }) in the primary only, or call run() without workers here');
     const pool = new WorkerPool(this.hub.logger, settings);
     this.#pool = pool;
     this.#halted = pool.stopped.then(() => {

@@ -73,7 +73,8 @@ export class WorkerPool {
 
   /** Forks every worker; resolves once each listens, rejects (after halting the rest) if one cannot start. */
   start(): Promise<void> {
-    for (const signal of HALT_SIGNALS) process.on(signal, this.#onSignal);
+    // First in line, so the log names the signal even when haltOnSignals() also listens.
+    for (const signal of HALT_SIGNALS) process.prependListener(signal, this.#onSignal);
     for (const slot of this.#slots) this.#fork(slot);
     return this.#started.promise;
   }
