@@ -42,12 +42,13 @@ async function main(args: string[]): Promise<number> {
   // Loops start once every service listens, so this reports the bound port.
   app.addLoop(
     new Loop(function* announce() {
-      line(`diesel-forward: listening on ${formatAddress({ host: listen.host, port: service.port })}, forwarding to ${formatAddress(target)}`);
+      line(`diesel-forward${app.worker === null ? '' : ` (worker ${app.worker})`}: listening on ${formatAddress({ host: listen.host, port: service.port })}, forwarding to ${formatAddress(target)}`);
     }),
   );
   app.haltOnSignals();
   try {
-    await app.run();
+    // With workers, this script runs again in each of them; each prints where it listens.
+    await app.run(command.workers === undefined ? {} : { workers: command.workers });
   } catch (error) {
     process.stderr.write(`diesel-forward: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;

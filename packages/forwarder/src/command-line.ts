@@ -11,10 +11,12 @@ export interface ForwardCommand {
   hexdump: boolean;
   /** `--connect-timeout S`. */
   connectTimeout: number | undefined;
+  /** `--workers N`: worker processes sharing LISTEN (2 or more, or `auto`: one per core); absent: this process alone. */
+  workers?: number | 'auto';
 }
 
 /** The text `diesel-forward --help` prints. */
-export const USAGE = `usage: diesel-forward [--log] [--hexdump] [--connect-timeout SECONDS] LISTEN TARGET
+export const USAGE = `usage: diesel-forward [--log] [--hexdump] [--connect-timeout SECONDS] [--workers N] LISTEN TARGET
 
 Forwards every TCP connection accepted on LISTEN to TARGET.
 
@@ -24,6 +26,8 @@ Forwards every TCP connection accepted on LISTEN to TARGET.
   --log                  print a line per connection with the bytes each way
   --hexdump              log the traffic itself, as hexdump -C (implies --log)
   --connect-timeout S    seconds to wait for TARGET (default 10)
+  --workers N            forward from N worker processes sharing LISTEN (2 or more;
+                         'auto': one per core)
   -h, --help             show this text
 `;
 
@@ -40,6 +44,7 @@ export function parseCommandLine(args: readonly string[]): ForwardCommand | null
   let log = false;
   let hexdump = false;
   let connectTimeout: number | undefined;
+  let workers: number | 'auto' | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === '-h' || arg === '--help') return null;
@@ -49,9 +54,16 @@ export function parseCommandLine(args: readonly string[]): ForwardCommand | null
       const value = Number(args[++i]);
       if (!(value > 0)) throw new ForwarderError('DIESEL_ERR_FORWARDER_USAGE', `--connect-timeout needs a positive number of seconds, got ${JSON.stringify(args[i] ?? '')}`);
       connectTimeout = value;
+    } else if (arg === '--workers') {
+      const value = args[++i];
+      if (value === 'auto') workers = 'auto';
+      else if (value !== undefined && /^\d+$/.test(value) && Number(value) >= 2) workers = Number(value);
+      else throw new ForwarderError('DIESEL_ERR_FORWARDER_USAGE', `--workers needs a number of processes, 2 or more, or auto, got ${JSON.stringify(value ?? '')}`);
     } else if (arg.startsWith('-') && arg.length > 1) throw new ForwarderError('DIESEL_ERR_FORWARDER_USAGE', `unknown option ${arg}`);
     else positional.push(arg);
   }
   if (positional.length !== 2) throw new ForwarderError('DIESEL_ERR_FORWARDER_USAGE', `expected LISTEN and TARGET, got ${positional.length} argument(s)`);
-  return { listen: parseListen(positional[0]!), target: parseTarget(positional[1]!), log, hexdump, connectTimeout };
+  const command: ForwardCommand = { listen: parseListen(positional[0]!), target: parseTarget(positional[1]!), log, hexdump, connectTimeout };
+  if (workers !== undefined) command.workers = workers;
+  return command;
 }
