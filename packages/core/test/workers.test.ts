@@ -71,6 +71,14 @@ function workersOf(cluster: Cluster): Map<number, { pid: number; port: number }>
   return seen;
 }
 
+/**
+ * Resolves once the primary said every worker listens and each of the `count` workers has
+ * printed its line (a worker prints after telling the primary, so either may come first).
+ */
+async function ready(cluster: Cluster, count = 2): Promise<void> {
+  await eventually(() => cluster.out().includes('ready') && workersOf(cluster).size === count, `the primary and ${count} workers to say they listen`, cluster);
+}
+
 /** Connects and reads the greeting: which worker (and process) took this connection. */
 async function greet(port: number): Promise<{ socket: net.Socket; worker: number; pid: number }> {
   const socket = await connectTcp(port);
@@ -130,13 +138,14 @@ describe('run({ workers }) in real processes', { timeout: 180_000 }, () => {
   it('two workers share one port, both take connections, and SIGTERM to the primary halts both gracefully', async () => {
     const markers = tempDir();
     const cluster = startCluster({ WORKERS: '2', MARKERS: markers });
-    await eventually(() => cluster.out().includes('ready'), 'the primary to say every worker listens', cluster);
+    await ready(cluster);
     const workers = workersOf(cluster);
     expect([...workers.keys()].sort()).toEqual([1, 2]);
     const [one, two] = [workers.get(1)!, workers.get(2)!];
     expect(one.port).toBe(two.port); // node:cluster shares the handle, port 0 included
     expect(one.pid).not.toBe(two.pid);
     expect([one.pid, two.pid]).not.toContain(cluster.child.pid); // the primary serves nothing itself
+    expect(cluster.out()).toContain('ready (running: true, a second start: DIESEL_ERR_ALREADY_RUNNING)');
 
     // The kernel spreads connections over the workers; keep one open on each.
     const open = await reachEach(one.port, new Map([[1, one.pid], [2, two.pid]]));
@@ -161,7 +170,7 @@ describe('run({ workers }) in real processes', { timeout: 180_000 }, () => {
   it('kill -9 of a worker: the primary logs it, restarts it after the delay, and the service answers throughout', async () => {
     const markers = tempDir();
     const cluster = startCluster({ WORKERS: '2', MARKERS: markers });
-    await eventually(() => cluster.out().includes('ready'), 'every worker to listen', cluster);
+    await ready(cluster);
     const before = workersOf(cluster);
     const { port } = before.get(1)!;
     const victim = before.get(1)!.pid;
@@ -188,7 +197,7 @@ describe('run({ workers }) in real processes', { timeout: 180_000 }, () => {
   it('SIGTERM to one worker halts just that one gracefully; the primary starts it again', async () => {
     const markers = tempDir();
     const cluster = startCluster({ WORKERS: '2', MARKERS: markers });
-    await eventually(() => cluster.out().includes('ready'), 'every worker to listen', cluster);
+    await ready(cluster);
     const victim = workersOf(cluster).get(2)!.pid;
     process.kill(victim, 'SIGTERM');
     await eventually(() => cluster.err().includes(`worker 2 (pid ${victim}) exited with code 0; restarting it in 0.1 s`), 'the restart warning', cluster);
@@ -202,14 +211,14 @@ describe('run({ workers }) in real processes', { timeout: 180_000 }, () => {
     const markers = tempDir();
     const cluster = startCluster({ WORKERS: '2', MARKERS: markers, MODE: 'run' });
     // With run() the fixture prints nothing when listening; the primary's info lines say it.
-    const pids = await eventually(() => {
+    const expected = await eventually(() => {
       const lines = [...cluster.err().matchAll(/worker (\d) \(pid (\d+)\) listening on port (\d+)/g)];
-      return lines.length === 2 ? lines.map((m) => Number(m[2])) : null;
+      return lines.length === 2 ? lines.map((m) => `worker-${m[1]}-${m[2]}`) : null;
     }, 'both workers to listen', cluster);
     // Both workers and the primary get the SIGINT; then the primary's SIGTERM reaches the workers too.
     process.kill(-cluster.child.pid!, 'SIGINT');
     expect(await withTimeout(cluster.exited, 'the primary to exit')).toBe(0);
-    expect(fs.readdirSync(markers).sort()).toEqual(pids.map((pid, i) => `worker-${i + 1}-${pid}`).sort());
+    expect(fs.readdirSync(markers).sort()).toEqual(expected.sort());
     expect(cluster.err()).not.toContain('killing it');
     expect(cluster.err()).not.toContain('restarting');
   });
@@ -242,7 +251,7 @@ describe('run({ workers }) in real processes', { timeout: 180_000 }, () => {
   it('a worker that does not end after halting is killed once the grace period is over, and the primary still exits 0', async () => {
     const markers = tempDir();
     const cluster = startCluster({ WORKERS: '2', MARKERS: markers, STUBBORN: '1', GRACE: '0.5' });
-    await eventually(() => cluster.out().includes('ready'), 'every worker to listen', cluster);
+    await ready(cluster);
     const workers = workersOf(cluster);
     process.kill(cluster.child.pid!, 'SIGTERM');
     expect(await withTimeout(cluster.exited, 'the primary to exit')).toBe(0);
@@ -254,9 +263,19 @@ describe('run({ workers }) in real processes', { timeout: 180_000 }, () => {
     expect(fs.readdirSync(markers)).toHaveLength(2);
   });
 
+  it('run({ workers }) in a cluster worker that diesel did not fork is a UsageError, not a fork', async () => {
+    const child = spawn(process.execPath, [path.join(path.dirname(fixture), 'foreign-cluster.mjs')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const code = await withTimeout(new Promise((resolve) => child.once('close', resolve)), 'the foreign cluster to exit');
+    expect(code).toBe(0);
+    expect(out).toContain('worker said: UsageError DIESEL_ERR_INVALID_ARGUMENT: run({ workers }) in a cluster worker that diesel did not fork');
+    expect(out).toContain('worker exited with 0');
+  });
+
   it("workers: 'auto' forks one worker per available core", async () => {
     const cluster = startCluster({ WORKERS: 'auto' });
-    await eventually(() => cluster.out().includes('ready'), 'every worker to listen', cluster);
+    await ready(cluster, os.availableParallelism());
     expect(workersOf(cluster).size).toBe(os.availableParallelism());
     process.kill(cluster.child.pid!, 'SIGTERM');
     expect(await withTimeout(cluster.exited, 'the primary to exit')).toBe(0);
