@@ -16,7 +16,17 @@ export interface ChatCommand {
   idleTimeout?: number;
 }
 
+/**
+ * The TCP port `diesel-chat` serves the line protocol on without `--port`.
+ * @example
+ * app.addService(chatService({ port: DEFAULT_CHAT_PORT, host: '127.0.0.1' }));
+ */
 export const DEFAULT_CHAT_PORT = 8001;
+/**
+ * The HTTP port `diesel-chat` serves the browser page on without `--web-port`.
+ * @example
+ * parseChatCommandLine([])?.webPort === DEFAULT_WEB_PORT; // true: no --web-port given
+ */
 export const DEFAULT_WEB_PORT = 8088;
 
 /**

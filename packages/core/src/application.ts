@@ -6,6 +6,14 @@ import { Loop } from './loop.js';
 import { Service } from './service.js';
 import type { Token } from './tokens.js';
 
+/**
+ * What `new Application(options)` takes; every field is optional.
+ * @example
+ * const app = new Application({
+ *   logger: new ConsoleLogger('info'),
+ *   onError: (error, where) => console.error(`${where.kind} ${where.name} failed`, error),
+ * });
+ */
 export interface ApplicationOptions {
   /** Where core's messages go (default: warnings and worse to stderr). `@diesel/log`'s `Logger` fits. */
   logger?: DieselLogger;

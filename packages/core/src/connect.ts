@@ -15,7 +15,13 @@ export interface ConnectOptions extends ConnectionLimits {
 
 const CORE_CONNECT_OPTIONS = new Set(['timeout', 'noDelay', 'untilLimit', 'inputHighWaterMark', 'bytesLimit']);
 
-/** The token `connect()` returns: resolves to an open `Connection`. */
+/**
+ * The token `connect()` returns: resolves to an open `Connection`. Unknown options are a
+ * `TypeError` at once (naming the package that provides them, such as `tls`).
+ * @example
+ * const token: ConnectToken = connect('localhost', 8000, { timeout: 5 });
+ * const upstream = yield* token;
+ */
 export class ConnectToken extends CustomToken<Connection> {
   constructor(
     readonly host: string,

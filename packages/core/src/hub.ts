@@ -24,8 +24,15 @@ export interface ErrorSite {
 /** Receives every routine error no routine caught (pyuv's `excepthook`). */
 export type ErrorHandler = (error: unknown, where: ErrorSite) => void;
 
+/**
+ * What `new Hub(options)` takes (an `Application` hands its own options on); all optional.
+ * @example
+ * const hub = new Hub({ clock: new FakeClock(), logger: new MemoryLogger() });
+ */
 export interface HubOptions {
+  /** Time source for `sleep`, timeouts and loop restarts (default: `systemClock`). */
   clock?: Clock;
+  /** Where the hub's messages go (default: a `ConsoleLogger`, warnings and worse to stderr). */
   logger?: DieselLogger;
   /** Called for every uncaught routine error (default: log it). */
   onError?: ErrorHandler;
@@ -34,7 +41,10 @@ export interface HubOptions {
 /**
  * The hub runs routines cooperatively: it resumes one when what it waits for is ready
  * (bytes in the buffer, a timer, an event, a promise), and keeps the event registry
- * that `wait`/`fire` use. One hub per Application.
+ * that `wait`/`fire` use. One hub per Application (`app.hub`); tests may make their own.
+ * @example
+ * const app = new Application();
+ * const stop = app.hub.onHalt(() => watcher.close()); // not a connection, closed on halt all the same
  */
 export class Hub {
   readonly clock: Clock;
@@ -211,7 +221,16 @@ export function* yieldOnce(operation: unknown): Routine {
   return yield operation as Yieldable;
 }
 
-/** True for errors that only mean "the peer went away" — not worth an error log line. */
+/**
+ * True for errors that only mean "the peer went away" (`ConnectionClosed`, or the
+ * application halting) — not worth an error log line.
+ * @example
+ * try {
+ *   yield* relay(upstream);
+ * } catch (error) {
+ *   if (!isDisconnect(error)) throw error; // a real failure; a client leaving is not one
+ * }
+ */
 export function isDisconnect(error: unknown): boolean {
   return error instanceof ConnectionClosed || (error instanceof DieselError && error.code === 'DIESEL_ERR_HALTED');
 }

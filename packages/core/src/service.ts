@@ -7,7 +7,10 @@ import { type Hub, type Outcome, type Routine, type Runner, describe, isDisconne
 /** A connection handler: a generator function called with the peer's address, or an object with `handle`. */
 export type ConnectionHandler =
   | ((remote: RemoteAddress) => Routine)
-  | { handle(remote: RemoteAddress): Routine };
+  | {
+      /** Called once per accepted connection; the routine it returns serves that connection. */
+      handle(remote: RemoteAddress): Routine;
+    };
 
 export interface ServiceOptions extends ConnectionLimits {
   /** TCP port; 0 picks a free one (read it back from `service.port` once running). */

@@ -13,7 +13,11 @@ export interface ForwardCommand {
   connectTimeout: number | undefined;
 }
 
-/** The text `diesel-forward --help` prints. */
+/**
+ * The text `diesel-forward --help` prints (and, on stderr, what a bad command line gets).
+ * @example
+ * if (process.argv.includes('--help')) console.log(USAGE);
+ */
 export const USAGE = `usage: diesel-forward [--log] [--hexdump] [--connect-timeout SECONDS] LISTEN TARGET
 
 Forwards every TCP connection accepted on LISTEN to TARGET.

@@ -29,6 +29,11 @@ export interface ForwardTarget {
 /** Where `forwarder()` reports connections: a callback, or a logger (core's `DieselLogger`, `@diesel/log`'s `Logger`). */
 export type ForwardLog = ((event: ForwardEvent) => void) | DieselLogger;
 
+/**
+ * What `forwarder(target, options)` takes; all optional.
+ * @example
+ * forwarder({ host: '127.0.0.1', port: 6379 }, { log: (event) => console.log(formatEvent(event)), connectTimeout: 3 });
+ */
 export interface ForwarderOptions {
   /** Told when a connection opens and closes (and, with `hexdump`, of every chunk). Default: nothing is logged. */
   log?: ForwardLog;
@@ -57,7 +62,12 @@ export const DEFAULT_CHUNK_SIZE = 256 * 1024;
  * forwarder(target, { connectTimeout: DEFAULT_CONNECT_TIMEOUT / 2 });
  */
 export const DEFAULT_CONNECT_TIMEOUT = 10;
-/** Default `targetHighWaterMark`: 256 KiB. */
+/**
+ * Default `targetHighWaterMark`: 256 KiB unconsumed from the target before reading from
+ * it pauses (so a slow client slows the target down, not the proxy's memory up).
+ * @example
+ * forwarder(target, { targetHighWaterMark: DEFAULT_TARGET_HIGH_WATER_MARK * 4 });
+ */
 export const DEFAULT_TARGET_HIGH_WATER_MARK = 256 * 1024;
 
 let connections = 0;

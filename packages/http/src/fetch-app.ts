@@ -16,8 +16,18 @@ import { streamBody } from './stream-body.js';
 import type { HttpBody, HttpHandler, HttpRequest, HttpResponse } from './types.js';
 
 /** A Fetch-standard app: a function, or an object with `fetch` (as a Hono app is). */
-export type FetchApp = ((request: Request) => Response | Promise<Response>) | { fetch(request: Request): Response | Promise<Response> };
+export type FetchApp =
+  | ((request: Request) => Response | Promise<Response>)
+  | {
+      /** Answers one request, as a Fetch-standard server would call it. */
+      fetch(request: Request): Response | Promise<Response>;
+    };
 
+/**
+ * What `fetchApp(app, options)` takes; all optional.
+ * @example
+ * router({ '/api/*': fetchApp(hono, { scheme: 'https', maxBodySize: 8 * 1024 * 1024 }) });
+ */
 export interface FetchAppOptions {
   /** Origin used for `request.url` when the request has no Host (default `http://localhost`). */
   origin?: string;

@@ -11,6 +11,11 @@ import type { HttpHandler, HttpRequest, HttpResponse } from './types.js';
  */
 export type Routes = Readonly<Record<string, HttpHandler>>;
 
+/**
+ * What `router(routes, options)` takes; all optional.
+ * @example
+ * router(routes, { notFound: () => textResponse(404, 'nothing here\n') });
+ */
 export interface RouterOptions {
   /** Answers requests no route matches (default: a plain 404). */
   notFound?: HttpHandler;

@@ -87,7 +87,12 @@ export interface HttpResponse {
 /**
  * A handler that has taken the connection over (a WebSocket upgrade, CONNECT tunnel):
  * it wrote its own bytes and used the connection with socket tokens; the server sends
- * nothing more and closes the connection when the handler returns it.
+ * nothing more and closes the connection when the handler returns it. There is one
+ * instance; handlers return it through `takenOver()`.
+ * @example
+ * function isResponse(result: HttpResponse | TakenOver): result is HttpResponse {
+ *   return !(result instanceof TakenOver);
+ * }
  */
 export class TakenOver {
   static readonly instance = new TakenOver();
@@ -101,7 +106,18 @@ export class TakenOver {
   }
 }
 
-/** Returned by a handler that used the connection itself (see TakenOver). */
+/**
+ * Returned by a handler that used the connection itself (see TakenOver): the server
+ * writes no response and does not read another request from this connection.
+ * @example
+ * // A line protocol behind `GET /raw`: answer by hand, then keep the socket.
+ * function* raw(_request: HttpRequest) {
+ *   yield 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: lines\r\nConnection: Upgrade\r\n\r\n';
+ *   const line = yield* until('\r\n');
+ *   yield `you said: ${line}`;
+ *   return takenOver();
+ * }
+ */
 export function takenOver(): TakenOver {
   return TakenOver.instance;
 }

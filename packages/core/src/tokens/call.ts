@@ -11,6 +11,7 @@ export interface CallTarget {
   readonly connection: Connection | null;
   /** True if the runner may go now; otherwise the target calls `runner.callAdmitted()` later. */
   acquire(runner: Runner): boolean;
+  /** The runner's call has ended (returned, thrown or unwound): the next queued call may go. */
   release(runner: Runner): void;
   /**
    * Pipelined targets only: asked before each socket wait inside the call. True if the
@@ -24,7 +25,11 @@ export interface CallTarget {
 
 /**
  * Runs `routine` as a nested frame of the yielding routine, on the target's connection,
- * once the target admits it. The frame's end (return, throw or unwinding) releases the target.
+ * once the target admits it. The frame's end (return, throw or unwinding) releases the
+ * target. Calling a `@call` method returns one.
+ * @example
+ * const token = client.echo('hi'); // a CallToken<string>: nothing sent yet
+ * const reply = yield* token;       // waits its turn, runs the method, gives its result
  */
 export class CallToken<T> extends Token<T> {
   readonly kind = TokenKind.Call;
@@ -58,7 +63,12 @@ export class CallToken<T> extends Token<T> {
   }
 }
 
-/** The token `response()` returns. */
+/**
+ * The token `response()` returns: yielded inside a `@call` method, it ends the call.
+ * @example
+ * const token: ResponseToken<string> = response('ok');
+ * yield token; // the caller's `yield* client.method()` gets 'ok'
+ */
 export class ResponseToken<T> extends Token<never> {
   readonly kind = TokenKind.Response;
   constructor(readonly value: T) {

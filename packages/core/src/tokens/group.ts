@@ -15,6 +15,10 @@ export type FirstResult<M extends readonly unknown[]> = { [K in keyof M]: Result
  * The token `first()` returns, and what `yield [a, b]` becomes. Members start in order,
  * the socket wait first (if its bytes are buffered it wins without anything else starting);
  * the first to resolve wins and the others are torn down at once.
+ * @example
+ * const token = first(until('\r\n'), sleep(30)); // FirstToken<[UntilToken, SleepToken]>
+ * const [line, idle] = yield* token;
+ * if (idle) yield 'bye: idle for 30 s\r\n';
  */
 export class FirstToken<M extends readonly GroupMember[]> extends Token<FirstResult<M>> {
   readonly kind = TokenKind.First;

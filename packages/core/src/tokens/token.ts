@@ -60,7 +60,9 @@ export interface TokenContext<T> {
   readonly connection: Connection | null;
   /** True once resolved, rejected or torn down: a late event should be passed on, not consumed. */
   readonly settled: boolean;
+  /** Resumes the routine with `value` as the token's result. */
   resolve(value: T): void;
+  /** Throws `error` into the routine where it yielded the token. */
   reject(error: unknown): void;
 }
 
@@ -92,7 +94,11 @@ export interface Operation<T> {
 
 /**
  * The base of every token. Subclasses implement `start`; `group` says whether and how
- * the token may be grouped (default: not at all).
+ * the token may be grouped (default: not at all). Core's own tokens extend it; tokens
+ * built elsewhere extend `CustomToken`. Either way `yield token` and `yield* token` work.
+ * @example
+ * const token: Token<string> = until('\r\n');
+ * const line = yield* token; // typed: string
  */
 export abstract class Token<T> implements Operation<T> {
   declare readonly __result?: T;
@@ -130,6 +136,14 @@ export function isToken(value: object): value is Token<unknown> {
  * The base for tokens built outside core (STARTTLS, a client's connect). `start` begins
  * the operation and may return a function that cancels it (called when the suspension
  * ends: on resume, on halt, or when the routine is cancelled).
+ * @example
+ * class Later extends CustomToken<string> {
+ *   start(context: TokenContext<string>) {
+ *     const timer = setTimeout(() => context.resolve('done'), 100);
+ *     return () => clearTimeout(timer); // cancelled, halted, or lost a race
+ *   }
+ * }
+ * const result = yield* new Later(); // 'done'
  */
 export abstract class CustomToken<T> extends Token<T> {
   declare readonly kind: TokenKind.Custom;

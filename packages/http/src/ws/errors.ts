@@ -1,6 +1,11 @@
 import { DieselError } from '@diesel/core';
 
-/** Close codes RFC 6455 §7.4.1 defines, by name. */
+/**
+ * Close codes RFC 6455 §7.4.1 defines, by name: what `ws.close(code)` sends and
+ * `WebSocketError.closeCode` holds.
+ * @example
+ * yield* ws.close(CloseCode.POLICY_VIOLATION, 'not allowed');
+ */
 export const CloseCode = {
   NORMAL: 1000,
   GOING_AWAY: 1001,

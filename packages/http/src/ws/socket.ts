@@ -46,7 +46,12 @@ export interface DeflateSettings {
 /** The `perMessageDeflate` option of servers and clients: on, or on with a threshold. */
 export type PerMessageDeflateOption = boolean | { /** Compress messages of at least this many bytes (default 1024). */ threshold?: number };
 
-/** Default: messages under 1 KiB are not worth compressing. */
+/**
+ * Default `perMessageDeflate` threshold, in bytes: messages under 1 KiB are sent
+ * uncompressed (not worth it).
+ * @example
+ * websocket(handler, { origins, perMessageDeflate: { threshold: 4 * DEFAULT_DEFLATE_THRESHOLD } });
+ */
 export const DEFAULT_DEFLATE_THRESHOLD = 1024;
 
 /** Frames up to this size are sent as one buffer (one copy); bigger payloads are written after their header, uncopied. */
