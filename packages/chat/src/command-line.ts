@@ -1,6 +1,11 @@
 import { ChatError } from './errors.js';
 
-/** What `diesel-chat`'s arguments ask for. */
+/**
+ * What `diesel-chat`'s arguments ask for: `parseChatCommandLine` returns it (null for `--help`).
+ * @example
+ * const command: ChatCommand | null = parseChatCommandLine(['--port', '9001', '--no-web']);
+ * // { port: 9001, webPort: null, host: undefined, origins: [] }
+ */
 export interface ChatCommand {
   /** TCP port of the line protocol (`--port`, default 8001). */
   port: number;

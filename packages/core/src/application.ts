@@ -30,7 +30,12 @@ export interface ApplicationOptions {
   onError?: ErrorHandler;
 }
 
-/** What `addService` takes: a TCP `Service` or a UDP `DatagramService`. */
+/**
+ * What `addService` takes: a TCP `Service` or a UDP `DatagramService`.
+ * @example
+ * const listeners: Listener[] = [new Service(handleEcho, 8000), new DatagramService(udpEcho, { port: 8053 })];
+ * for (const listener of listeners) app.addService(listener);
+ */
 export interface Listener {
   /** The bound address while listening, else null. */
   readonly address: object | null;

@@ -1,6 +1,9 @@
 /**
  * Where `sleep` gets its time. The hub never calls the timer globals directly, so tests
  * can swap in `FakeClock` from `@diesel/core/testing` and step time by hand.
+ * @example
+ * const clock: Clock = new FakeClock();
+ * const app = new Application({ clock });
  */
 export interface Clock {
   /** Milliseconds since some fixed point. */

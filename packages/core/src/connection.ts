@@ -4,14 +4,27 @@ import { BytesLimitExceeded, ConnectionClosed, InvalidYield, SentinelNotFound, e
 import { InputBuffer } from './input-buffer.js';
 import { TokenKind, type BytesToken, type ReceiveToken, type UntilToken } from './tokens.js';
 
-/** Where a connection's peer is. */
+/**
+ * Where a connection's peer is: what a connection handler is called with. `family` is
+ * `'IPv4'` or `'IPv6'` (`'memory'` in tests); an IPv4 peer on a dual-stack socket shows
+ * as IPv4, not `::ffff:…`.
+ * @example
+ * function* greet(remote: RemoteAddress) {
+ *   yield `hello ${remote.host}:${remote.port}\r\n`;
+ * }
+ */
 export interface RemoteAddress {
   host: string;
   port: number;
   family: string;
 }
 
-/** Limits for one connection; each has a default that suits line protocols. */
+/**
+ * Limits for one connection; each has a default that suits line protocols. `Service`
+ * and `connect` options include them.
+ * @example
+ * new Service(handleUploads, { port: 8000, untilLimit: 8 * 1024, bytesLimit: 256 * 1024 * 1024 });
+ */
 export interface ConnectionLimits {
   /** Most bytes `until()` buffers looking for its sentinel (default 64 KiB). */
   untilLimit?: number;

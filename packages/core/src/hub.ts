@@ -11,7 +11,16 @@ export { Runner, describe, isRoutine, type Outcome, type Routine, type SpawnOpti
 export { CustomToken, type TokenContext } from './tokens/token.js';
 export { CallToken, type CallTarget } from './tokens/call.js';
 
-/** Where an uncaught routine error came from, as `Application({ onError })` sees it. */
+/**
+ * Where an uncaught routine error came from, as `Application({ onError })` sees it.
+ * @example
+ * new Application({
+ *   onError(error, where: ErrorSite) {
+ *     const peer = where.remote === undefined ? '' : ` for ${where.remote.host}:${where.remote.port}`;
+ *     console.error(`${where.kind} ${where.name}${peer}:`, error);
+ *   },
+ * });
+ */
 export interface ErrorSite {
   /** A connection handler's routine, a `Loop`, or a `DatagramService` handler. */
   readonly kind: 'handler' | 'loop' | 'datagram';
@@ -21,7 +30,13 @@ export interface ErrorSite {
   readonly remote?: { readonly host: string; readonly port: number };
 }
 
-/** Receives every routine error no routine caught (pyuv's `excepthook`). */
+/**
+ * Receives every routine error no routine caught (pyuv's `excepthook`): the `onError`
+ * option. It must not throw (a throw is logged, never rethrown).
+ * @example
+ * const onError: ErrorHandler = (error, where) => console.error(`${where.kind} ${where.name}:`, error);
+ * const app = new Application({ onError });
+ */
 export type ErrorHandler = (error: unknown, where: ErrorSite) => void;
 
 /**

@@ -1,6 +1,9 @@
 /**
  * The only thing core knows about logging. `@diesel/log` implements it; anything with
  * these five methods (taking one preformatted string) will do.
+ * @example
+ * const quiet: DieselLogger = { debug() {}, info() {}, warn: console.warn, error: console.error, critical: console.error };
+ * const app = new Application({ logger: quiet });
  */
 export interface DieselLogger {
   /** Detail for whoever is debugging (core: a peer that disconnected, a loop restarted). */

@@ -14,10 +14,21 @@ import type { Yieldable } from './yieldable.js';
  * A routine: a generator the hub drives. It yields tokens, strings/bytes to write,
  * nested routines, promises, producers or new `Loop`s (a `Yieldable`), and gets their
  * results back. A generator yielding anything else is not a `Routine`.
+ * @example
+ * function* countdown(from: number): Routine<string> {
+ *   for (let n = from; n > 0; n--) yield* sleep(1);
+ *   return 'lift-off';
+ * }
  */
 export type Routine<R = unknown> = Generator<Yieldable, R, unknown>;
 
-/** How a finished routine ended. */
+/**
+ * How a finished routine ended: its return value, or its error (`halted` when the
+ * application was halted under it). `onExit` and `serveInMemory` give it.
+ * @example
+ * const outcome: Outcome = await serveInMemory(handleEcho).exited;
+ * if (!outcome.ok && !outcome.halted) console.error(outcome.error);
+ */
 export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown; halted: boolean };
 
 /**

@@ -1,7 +1,11 @@
 import { type HostPort, type ListenAddress, parseListen, parseTarget } from './address.js';
 import { ForwarderError } from './errors.js';
 
-/** What `diesel-forward`'s arguments ask for. */
+/**
+ * What `diesel-forward`'s arguments ask for: `parseCommandLine` returns it (null for `--help`).
+ * @example
+ * const command: ForwardCommand | null = parseCommandLine(['--log', '8080', 'example.com:80']);
+ */
 export interface ForwardCommand {
   listen: ListenAddress;
   target: HostPort;

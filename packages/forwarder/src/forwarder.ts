@@ -15,7 +15,12 @@ import { formatAddress } from './address.js';
 import { ForwarderError } from './errors.js';
 import { type CloseReason, type Direction, type ForwardEvent, formatEvent } from './events.js';
 
-/** Where a forwarder connects. */
+/**
+ * Where a forwarder connects.
+ * @example
+ * const plain: ForwardTarget = { host: '127.0.0.1', port: 8000 };
+ * const secure: ForwardTarget = { host: 'example.com', port: 443, tls: { servername: 'example.com' } };
+ */
 export interface ForwardTarget {
   host: string;
   port: number;
@@ -26,7 +31,13 @@ export interface ForwardTarget {
   tls?: unknown;
 }
 
-/** Where `forwarder()` reports connections: a callback, or a logger (core's `DieselLogger`, `@diesel/log`'s `Logger`). */
+/**
+ * Where `forwarder()` reports connections: a callback, or a logger (core's `DieselLogger`,
+ * `@diesel/log`'s `Logger`), which gets one line per event at info level.
+ * @example
+ * const log: ForwardLog = new Logger({ verbosity: LOGLVL_INFO }).getSublogger('forward');
+ * forwarder(target, { log });
+ */
 export type ForwardLog = ((event: ForwardEvent) => void) | DieselLogger;
 
 /**

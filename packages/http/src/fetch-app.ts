@@ -15,7 +15,12 @@ import { DEFAULT_MAX_BODY_SIZE } from './server.js';
 import { streamBody } from './stream-body.js';
 import type { HttpBody, HttpHandler, HttpRequest, HttpResponse } from './types.js';
 
-/** A Fetch-standard app: a function, or an object with `fetch` (as a Hono app is). */
+/**
+ * A Fetch-standard app: a function, or an object with `fetch` (as a Hono app is).
+ * @example
+ * const api: FetchApp = (request) => Response.json({ path: new URL(request.url).pathname });
+ * router({ '/api/*': fetchApp(api) });
+ */
 export type FetchApp =
   | ((request: Request) => Response | Promise<Response>)
   | {

@@ -5,7 +5,14 @@ import { type Teardown, type TokenContext, Token, TokenKind } from './token.js';
 
 /**
  * Something a `@call` runs against: it owns a connection and admits one call at a time,
- * so two routines sharing a client take turns instead of interleaving bytes.
+ * so two routines sharing a client take turns instead of interleaving bytes. `Client`
+ * is the one to use; implement this only for a connection owner of your own.
+ * @example
+ * const target: CallTarget = {
+ *   connection,
+ *   acquire: () => true,  // one caller at a time is up to you here
+ *   release: () => {},
+ * };
  */
 export interface CallTarget {
   readonly connection: Connection | null;

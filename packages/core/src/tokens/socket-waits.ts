@@ -2,7 +2,12 @@ import { NOT_READY, type Connection, type ReadWaiter } from '../connection.js';
 import { InvalidYield } from '../errors.js';
 import { type GroupRole, type TokenContext, Token, TokenKind } from './token.js';
 
-/** Text in, text out; the only encodings socket waits understand. */
+/**
+ * Text in, text out; the only encodings socket waits understand (`encoding` of `until`).
+ * @example
+ * const encoding: TextEncodingName = 'latin1'; // every byte one character, none rejected
+ * const head = yield* until('\r\n\r\n', { encoding });
+ */
 export type TextEncodingName = 'utf8' | 'latin1' | 'ascii';
 
 /**

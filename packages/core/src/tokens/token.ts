@@ -37,10 +37,26 @@ export enum TokenKind {
  * What a token may be in a group (`yield [a, b]`, `first(a, b)`): not at all (`null`),
  * the group's one socket wait, its one sleep, or one of any number of waits (events,
  * queue gets, signals, datagram receives).
+ * @example
+ * class Ding extends CustomToken<string> {
+ *   override get group(): GroupRole { return 'wait'; } // may sit in a group beside a sleep
+ *   start(context: TokenContext<string>) { return bell.onRing(() => context.resolve('ding')); }
+ * }
  */
 export type GroupRole = 'socket' | 'sleep' | 'wait' | null;
 
-/** Undoes a started operation; called once when the suspension ends, however it ends. */
+/**
+ * Undoes a started operation; called once when the suspension ends, however it ends:
+ * a function, or an object with `cancel` (one object can then be both the pending
+ * operation and its teardown).
+ * @example
+ * class Second extends CustomToken<true> {
+ *   start(context: TokenContext<true>): Teardown {
+ *     const timer = setTimeout(() => context.resolve(true), 1000);
+ *     return () => clearTimeout(timer);
+ *   }
+ * }
+ */
 export type Teardown =
   | (() => void)
   | {
@@ -51,6 +67,14 @@ export type Teardown =
 /**
  * What a token sees while it runs. Call exactly one of `resolve`/`reject`, synchronously
  * inside `start` or later; calls after the first, or after the routine moved on, are ignored.
+ * @example
+ * class ReadText extends CustomToken<string> {
+ *   constructor(readonly path: string) { super(); }
+ *   start(context: TokenContext<string>) {
+ *     readFile(this.path, 'utf8').then((text) => context.resolve(text), (error: unknown) => context.reject(error));
+ *   }
+ * }
+ * const config = yield* new ReadText('config.json');
  */
 export interface TokenContext<T> {
   readonly hub: Hub;
@@ -77,7 +101,14 @@ export interface TokenContext<T> {
  */
 export const NOT_NOW: unique symbol = Symbol.for('diesel.notNow') as never;
 
-/** Anything the runner can start: a token, or one of core's internal operations (a promise, a producer). */
+/**
+ * Anything the runner can start: a token, or one of core's internal operations (a
+ * promise, a producer). Every `Token` is one; write a `CustomToken` rather than
+ * implementing this yourself.
+ * @example
+ * const op: Operation<string> = until('\r\n');
+ * console.log(op.group); // 'socket': groupable as the group's one socket wait
+ */
 export interface Operation<T> {
   /** True if this operation may be a member of a group, and in which role. */
   readonly group: GroupRole;

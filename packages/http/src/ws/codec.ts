@@ -41,7 +41,14 @@ export const DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
  */
 export const MAX_CONTROL_PAYLOAD = 125;
 
-/** What the parser gives out: a whole message, or a control frame. */
+/**
+ * What the parser gives out: a whole message, or a control frame.
+ * @example
+ * for (let event = parser.next(); event !== null; event = parser.next()) {
+ *   if (event.type === 'text') console.log('message', event.data);
+ *   else if (event.type === 'close') console.log('close', event.code);
+ * }
+ */
 export type WebSocketEvent =
   | { readonly type: 'text'; readonly data: string }
   | { readonly type: 'binary'; readonly data: Buffer }
@@ -84,7 +91,14 @@ export interface FrameParserOptions {
   deferInflate?: boolean;
 }
 
-/** The parser's states, named after the part of the frame it is waiting for. */
+/**
+ * The parser's states, named after the part of the frame it is waiting for.
+ * @example
+ * const parser = new FrameParser({ role: 'client' });
+ * parser.push(Buffer.from([0x81])); // the first byte of a text frame
+ * parser.next();
+ * console.log(parser.state === ParserState.GET_INFO); // false: the length byte is missing
+ */
 export enum ParserState {
   GET_INFO,
   GET_PAYLOAD_LENGTH_16,

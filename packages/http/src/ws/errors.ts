@@ -22,7 +22,15 @@ export const CloseCode = {
   INTERNAL_ERROR: 1011,
 } as const;
 
-/** Stable `code` strings of {@link WebSocketError}. */
+/**
+ * Stable `code` strings of {@link WebSocketError}.
+ * @example
+ * try {
+ *   yield* ws.wait();
+ * } catch (error) {
+ *   if (error instanceof WebSocketError && error.code === 'DIESEL_ERR_WS_MESSAGE_TOO_BIG') console.warn('client sent too much');
+ * }
+ */
 export type WebSocketErrorCode =
   | 'DIESEL_ERR_WS_PROTOCOL'
   | 'DIESEL_ERR_WS_INVALID_UTF8'
