@@ -1,12 +1,13 @@
-// A TypeDoc plugin: every function, class and constant a package exports must show an
-// `@example` in its TSDoc. TypeDoc's own `notDocumented` validation checks that a comment
-// exists; this checks the example, and names the package, the export and its file, so a
+// A TypeDoc plugin: every function, class, constant, interface, type alias and enum a
+// package exports must show an `@example` in its TSDoc. TypeDoc's own `notDocumented`
+// validation checks that a comment exists; this checks the example, and names the package, the export and its file, so a
 // new export without one fails `pnpm docs:api` with a message that says what to add.
 // Exports listed in the option `exportsWithoutExample` ("@diesel/pkg:name") are known
 // gaps, reported once as a count so they stay visible.
 import { Application, ParameterType, ReflectionKind } from 'typedoc';
 
-const CHECKED = ReflectionKind.Function | ReflectionKind.Class | ReflectionKind.Variable;
+const CHECKED =
+  ReflectionKind.Function | ReflectionKind.Class | ReflectionKind.Variable | ReflectionKind.Interface | ReflectionKind.TypeAlias | ReflectionKind.Enum;
 
 /** @param {Application} app */
 export function load(app) {
@@ -36,7 +37,7 @@ export function load(app) {
       if (known.has(key)) continue;
       const source = reflection.sources?.[0];
       const where = source === undefined ? '' : ` (${source.fileName}:${source.line})`;
-      app.logger.warn(`${packageName}: export ${name} (${ReflectionKind.singularString(reflection.kind)})${where} has no @example in its TSDoc: add one that shows a call`);
+      app.logger.warn(`${packageName}: export ${name} (${ReflectionKind.singularString(reflection.kind)})${where} has no @example in its TSDoc: add one that shows a call or a use`);
     }
     const stale = [...known].filter((key) => !seen.has(key));
     if (stale.length > 0) app.logger.warn(`exportsWithoutExample lists exports that have an @example now (or are gone); remove them: ${stale.join(', ')}`);

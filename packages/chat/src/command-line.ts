@@ -1,6 +1,11 @@
 import { ChatError } from './errors.js';
 
-/** What `diesel-chat`'s arguments ask for. */
+/**
+ * What `diesel-chat`'s arguments ask for: `parseChatCommandLine` returns it (null for `--help`).
+ * @example
+ * const command: ChatCommand | null = parseChatCommandLine(['--port', '9001', '--no-web']);
+ * // { port: 9001, webPort: null, host: undefined, origins: [] }
+ */
 export interface ChatCommand {
   /** TCP port of the line protocol (`--port`, default 8001). */
   port: number;
@@ -18,7 +23,17 @@ export interface ChatCommand {
   workers?: number | 'auto';
 }
 
+/**
+ * The TCP port `diesel-chat` serves the line protocol on without `--port`.
+ * @example
+ * app.addService(chatService({ port: DEFAULT_CHAT_PORT, host: '127.0.0.1' }));
+ */
 export const DEFAULT_CHAT_PORT = 8001;
+/**
+ * The HTTP port `diesel-chat` serves the browser page on without `--web-port`.
+ * @example
+ * parseChatCommandLine([])?.webPort === DEFAULT_WEB_PORT; // true: no --web-port given
+ */
 export const DEFAULT_WEB_PORT = 8088;
 
 /**

@@ -23,7 +23,12 @@ export function* handleLine(member: ChatMember, line: string): Routine<boolean> 
   return true;
 }
 
-/** `* in the room: alice, bob`. */
+/**
+ * The answer to `/who`: `* in the room: alice, bob`, the nicks of `member`'s room in
+ * the order they joined.
+ * @example
+ * yield* member.notice(whoLine(member)); // to this member only
+ */
 export function whoLine(member: ChatMember): string {
   return `* in the room: ${member.room.nicks.join(', ')}`;
 }

@@ -1,6 +1,10 @@
 import { DieselError } from '@diesel/core';
 
-/** The stable codes a `ChatError` carries. */
+/**
+ * The stable codes a `ChatError` carries.
+ * @example
+ * if (error instanceof ChatError && error.code === 'DIESEL_ERR_CHAT_NICK_TAKEN') yield* askAgain();
+ */
 export type ChatErrorCode =
   /** A nick that is empty, too long, or has characters other than letters, digits, `_`, `-`, `.`. */
   | 'DIESEL_ERR_CHAT_NICK_INVALID'

@@ -1,6 +1,11 @@
 import { Loop, type Routine, first, fire, sleep, wait } from '@diesel/core';
 import { ChatError } from './errors.js';
 
+/**
+ * What `new ChatRoom(options)` takes: its limits, all optional.
+ * @example
+ * const room = new ChatRoom({ maxNickLength: 16, maxMessageLength: 500, maxBacklog: 200 });
+ */
 export interface ChatRoomOptions {
   /** Longest nick, in characters (default 32). */
   maxNickLength?: number;
@@ -21,6 +26,11 @@ export interface ChatRoomOptions {
   announceInterval?: number;
 }
 
+/**
+ * The default `maxNickLength`, in characters: a longer nick is refused.
+ * @example
+ * new ChatRoom({ maxNickLength: DEFAULT_MAX_NICK_LENGTH / 2 });
+ */
 export const DEFAULT_MAX_NICK_LENGTH = 32;
 /**
  * The default `announceInterval`, in seconds.
@@ -32,7 +42,18 @@ export const DEFAULT_ANNOUNCE_INTERVAL = 0.25;
 const IMMEDIATE_ANNOUNCEMENTS = 4;
 /** Nicks named in one gathered announcement; the rest are counted. */
 const NAMED_IN_ANNOUNCEMENT = 5;
+/**
+ * The default `maxMessageLength`, in characters: a longer message is cut to it.
+ * @example
+ * new ChatRoom({ maxMessageLength: DEFAULT_MAX_MESSAGE_LENGTH * 2 });
+ */
 export const DEFAULT_MAX_MESSAGE_LENGTH = 2000;
+/**
+ * The default `maxBacklog`, in lines: a member with more than this waiting for it (its
+ * client reads slower than the room talks) is dropped.
+ * @example
+ * new ChatRoom({ maxBacklog: DEFAULT_MAX_BACKLOG * 10 }); // members on slow links
+ */
 export const DEFAULT_MAX_BACKLOG = 1000;
 
 const NICK = /^[\p{L}\p{N}_.-]+$/u;

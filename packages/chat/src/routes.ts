@@ -3,6 +3,12 @@ import { chatPage } from './page.js';
 import type { ChatRoom } from './room.js';
 import { chatSocket } from './web-socket.js';
 
+/**
+ * What `chatRoutes(room, prefix, options)` takes: who may open the socket, and the
+ * WebSocket limits (`maxMessageSize`, …); all optional.
+ * @example
+ * router({ ...chatRoutes(room, '/chat', { origins: ['https://chat.example'], maxMessageSize: 64 * 1024 }) });
+ */
 export interface ChatRoutesOptions extends WebSocketLimits {
   /** Origins allowed to open the chat socket (default: the page's own origin only), as `websocket()` takes them. */
   origins?: OriginPolicy;

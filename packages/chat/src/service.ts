@@ -2,6 +2,12 @@ import { Service } from '@diesel/core';
 import { ChatRoom } from './room.js';
 import { type ChatHandlerOptions, chatHandler } from './tcp.js';
 
+/**
+ * What `chatService(options)` takes: where to listen, the room, and each client's limits.
+ * @example
+ * const room = new ChatRoom();
+ * app.addService(chatService({ port: 8001, host: '127.0.0.1', room, idleTimeout: 600 }));
+ */
 export interface ChatServiceOptions extends ChatHandlerOptions {
   /** TCP port (0 picks a free one; read it back from `service.port`). */
   port: number;

@@ -3,6 +3,11 @@ import { handleLine, whoLine } from './commands.js';
 import { ChatError } from './errors.js';
 import type { ChatMember, ChatRoom } from './room.js';
 
+/**
+ * What `chatHandler(room, options)` takes: the limits of one TCP client, all optional.
+ * @example
+ * chatHandler(room, { maxLineLength: 1024, nickTimeout: 10, idleTimeout: 600 });
+ */
 export interface ChatHandlerOptions {
   /** Longest line a client may send, in bytes, end of line included (default 4096); longer: `! line too long` and the connection closes. */
   maxLineLength?: number;
@@ -12,6 +17,12 @@ export interface ChatHandlerOptions {
   idleTimeout?: number;
 }
 
+/**
+ * The default `maxLineLength`, in bytes, end of line included: a longer line gets
+ * `! line too long` and the connection closes.
+ * @example
+ * chatHandler(room, { maxLineLength: DEFAULT_MAX_LINE_LENGTH / 4 });
+ */
 export const DEFAULT_MAX_LINE_LENGTH = 4096;
 /**
  * The default `nickTimeout`, in seconds.

@@ -3,6 +3,11 @@ import { HttpServer, router } from '@diesel/http';
 import { ChatRoom } from './room.js';
 import { type ChatRoutesOptions, chatRoutes } from './routes.js';
 
+/**
+ * What `chatWebService(options)` takes: where to listen, the room, and `chatRoutes`' options.
+ * @example
+ * app.addService(chatWebService({ port: 8088, host: '127.0.0.1', room, origins: ['http://localhost:8088'] }));
+ */
 export interface ChatWebServiceOptions extends ChatRoutesOptions {
   /** HTTP port (0 picks a free one; read it back from `service.port`). */
   port: number;

@@ -9,6 +9,14 @@ import type { Token } from './tokens.js';
 import { WorkerPool } from './worker-pool.js';
 import { startWorker, workerId, workerSettings, type RunOptions, type WorkerSettings } from './workers.js';
 
+/**
+ * What `new Application(options)` takes; every field is optional.
+ * @example
+ * const app = new Application({
+ *   logger: new ConsoleLogger('info'),
+ *   onError: (error, where) => console.error(`${where.kind} ${where.name} failed`, error),
+ * });
+ */
 export interface ApplicationOptions {
   /** Where core's messages go (default: warnings and worse to stderr). `@diesel/log`'s `Logger` fits. */
   logger?: DieselLogger;
@@ -25,7 +33,12 @@ export interface ApplicationOptions {
   onError?: ErrorHandler;
 }
 
-/** What `addService` takes: a TCP `Service` or a UDP `DatagramService`. */
+/**
+ * What `addService` takes: a TCP `Service` or a UDP `DatagramService`.
+ * @example
+ * const listeners: Listener[] = [new Service(handleEcho, 8000), new DatagramService(udpEcho, { port: 8053 })];
+ * for (const listener of listeners) app.addService(listener);
+ */
 export interface Listener {
   /** The bound address while listening, else null. */
   readonly address: object | null;

@@ -292,6 +292,18 @@ type CallMethod<This, A extends unknown[], R, Y = unknown> = (this: This, ...arg
  * Decorator (standard TS decorators) for `Client` methods: calling the method returns a
  * token that runs the generator on the client's connection, after earlier calls finish.
  * `return value` or `yield response(value)` resumes the caller with `value`.
+ * @example
+ * ```ts
+ * class EchoClient extends Client {
+ *   @call *echo(message: string) {
+ *     yield `${message}\r\n`;
+ *     return yield* until('\r\n');
+ *   }
+ * }
+ * const client = new EchoClient();
+ * yield* client.connect('localhost', 8000);
+ * const reply = yield* client.echo('hi'); // 'hi\r\n'
+ * ```
  */
 export function call<This extends Client, A extends unknown[], R, Y>(
   method: CallMethod<This, A, R, Y>,

@@ -6,6 +6,12 @@ import { connectLayer, providerHint } from './extensions.js';
 import { CallToken, type CallTarget, CustomToken, isRoutine, yieldOnce, type Routine, type TokenContext } from './hub.js';
 import type { Token } from './tokens.js';
 
+/**
+ * The third argument of `connect()` and `client.connect()`; all optional. Packages add
+ * their own (`tls` from `@diesel/tls`).
+ * @example
+ * const upstream = yield* connect('localhost', 8000, { timeout: 5, untilLimit: 1024 * 1024 });
+ */
 export interface ConnectOptions extends ConnectionLimits {
   /** Seconds to wait for the TCP (and any layer's) handshake (default 30). */
   timeout?: number;
@@ -15,7 +21,13 @@ export interface ConnectOptions extends ConnectionLimits {
 
 const CORE_CONNECT_OPTIONS = new Set(['timeout', 'noDelay', 'untilLimit', 'inputHighWaterMark', 'bytesLimit']);
 
-/** The token `connect()` returns: resolves to an open `Connection`. */
+/**
+ * The token `connect()` returns: resolves to an open `Connection`. Unknown options are a
+ * `TypeError` at once (naming the package that provides them, such as `tls`).
+ * @example
+ * const token: ConnectToken = connect('localhost', 8000, { timeout: 5 });
+ * const upstream = yield* token;
+ */
 export class ConnectToken extends CustomToken<Connection> {
   constructor(
     readonly host: string,

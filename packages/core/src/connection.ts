@@ -4,14 +4,27 @@ import { BytesLimitExceeded, ConnectionClosed, InvalidYield, SentinelNotFound, e
 import { InputBuffer } from './input-buffer.js';
 import { TokenKind, type BytesToken, type ReceiveToken, type UntilToken } from './tokens.js';
 
-/** Where a connection's peer is. */
+/**
+ * Where a connection's peer is: what a connection handler is called with. `family` is
+ * `'IPv4'` or `'IPv6'` (`'memory'` in tests); an IPv4 peer on a dual-stack socket shows
+ * as IPv4, not `::ffff:…`.
+ * @example
+ * function* greet(remote: RemoteAddress) {
+ *   yield `hello ${remote.host}:${remote.port}\r\n`;
+ * }
+ */
 export interface RemoteAddress {
   host: string;
   port: number;
   family: string;
 }
 
-/** Limits for one connection; each has a default that suits line protocols. */
+/**
+ * Limits for one connection; each has a default that suits line protocols. `Service`
+ * and `connect` options include them.
+ * @example
+ * new Service(handleUploads, { port: 8000, untilLimit: 8 * 1024, bytesLimit: 256 * 1024 * 1024 });
+ */
 export interface ConnectionLimits {
   /** Most bytes `until()` buffers looking for its sentinel (default 64 KiB). */
   untilLimit?: number;
@@ -41,7 +54,21 @@ function ignore(): void {}
 const OWNER: unique symbol = Symbol('diesel.connection');
 type OwnedStream = Duplex & { [OWNER]?: Connection | undefined };
 
+/**
+ * Bytes `until()` buffers while looking for its sentinel before it throws
+ * `SentinelNotFound` (64 KiB): the default of the `untilLimit` option of a `Service` or
+ * `connect`, which one call can override with `until(s, { limit })`.
+ * @example
+ * new Service(handleLines, { port: 8000, untilLimit: 4 * DEFAULT_UNTIL_LIMIT }); // 256 KiB lines
+ */
 export const DEFAULT_UNTIL_LIMIT = 64 * 1024;
+/**
+ * Bytes received and not yet consumed (64 KiB) past which a connection stops reading its
+ * socket until a token consumes them, so a peer that sends faster than the handler reads
+ * is slowed down by TCP instead of growing memory: the default of `inputHighWaterMark`.
+ * @example
+ * new Service(handleUploads, { port: 8000, inputHighWaterMark: 16 * DEFAULT_INPUT_HIGH_WATER_MARK });
+ */
 export const DEFAULT_INPUT_HIGH_WATER_MARK = 64 * 1024;
 export const DEFAULT_BYTES_LIMIT = 64 * 1024 * 1024;
 
@@ -49,7 +76,11 @@ export const DEFAULT_BYTES_LIMIT = 64 * 1024 * 1024;
  * A byte stream (a `net.Socket`, a TLS socket, an in-memory duplex) seen through tokens:
  * received bytes collect in an input buffer that socket waits consume; writes report
  * whether the stream accepted them. Reading pauses when the buffer is full and nobody
- * is consuming, so a fast sender cannot grow memory without bound.
+ * is consuming, so a fast sender cannot grow memory without bound. Routines get theirs
+ * from `thisConnection()` or `connect()`; protocol layers (TLS) use `replaceStream`.
+ * @example
+ * const connection = yield* thisConnection();
+ * console.log(`${connection.remote.host}:${connection.remote.port}`, connection.bufferedLength, 'bytes unread');
  */
 export class Connection {
   readonly remote: RemoteAddress;
@@ -280,6 +311,11 @@ export class Connection {
     }
   }
 
+  /**
+   * Forgets the reader waiting on this connection (its socket wait was torn down: the
+   * routine was cancelled, or another member of its group won). Buffered bytes stay for
+   * the next read.
+   */
   cancelRead(): void {
     this.#reader = null;
     this.#untilScanFrom = 0;
@@ -307,6 +343,7 @@ export class Connection {
     this.#stream.cork();
   }
 
+  /** Sends what `cork()` held back, in one go; does nothing if the stream is not corked. */
   uncork(): void {
     const stream = this.#stream;
     if (stream.writableCorked > 0) stream.uncork();

@@ -12,7 +12,13 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DieselError } from './errors.js';
 
-/** Where a loaded `@diesel/core` lives: its module file and its package version. */
+/**
+ * Where a loaded `@diesel/core` lives: its module file and its package version.
+ * `loadedCore()` returns it, to say which copy a program got.
+ * @example
+ * const core: CoreInstance = loadedCore();
+ * console.log(`@diesel/core ${core.version} from ${core.path}`);
+ */
 export interface CoreInstance {
   /** The file of core's `core-instance` module (no query), e.g. `…/@diesel/core/dist/core-instance.js`. */
   readonly path: string;

@@ -2,13 +2,26 @@ import type { AddressInfo } from 'node:net';
 import { type Hub, type Routine } from './hub.js';
 import { DatagramSocket, type DatagramOptions } from './tokens/datagram.js';
 
-/** Options of a `DatagramService`: a socket's options and a name. */
+/**
+ * Options of a `DatagramService`: a socket's options and a name.
+ * @example
+ * new DatagramService(udpEcho, { port: 8053, host: '127.0.0.1', name: 'dns' });
+ */
 export interface DatagramServiceOptions extends DatagramOptions {
   /** Shown in log lines and `onError` (default `udp:<port>`). */
   name?: string;
 }
 
-/** A datagram handler: a generator function called once with the bound socket. */
+/**
+ * A datagram handler: a generator function called once with the bound socket.
+ * @example
+ * const udpEcho: DatagramHandler = function* (socket) {
+ *   for (;;) {
+ *     const { data, address, port } = yield* socket.receive();
+ *     socket.send(data, port, address);
+ *   }
+ * };
+ */
 export type DatagramHandler = (socket: DatagramSocket) => Routine;
 
 /**

@@ -129,7 +129,15 @@ export class UsageError extends DieselError {
   }
 }
 
-/** The codes a {@link UsageError} carries; stable across releases. */
+/**
+ * The codes a {@link UsageError} carries; stable across releases.
+ * @example
+ * try {
+ *   await app.start();
+ * } catch (error) {
+ *   if (error instanceof UsageError && error.code === 'DIESEL_ERR_ALREADY_RUNNING') console.error('started twice');
+ * }
+ */
 export type UsageErrorCode = 'DIESEL_ERR_ALREADY_RUNNING' | 'DIESEL_ERR_INVALID_ARGUMENT';
 
 /**

@@ -5,10 +5,24 @@ import type { ConnectionHandler } from './service.js';
  * How protocol packages add options to core without core knowing them: `@diesel/tls`
  * registers `tls` here when imported, and then `new Service(h, { port, tls })` and
  * `connect(host, port, { tls })` work. Core stays free of any protocol.
+ * @example
+ * const traced: ServiceOptionLayer = (handler) => (remote: RemoteAddress) => {
+ *   console.log('connection from', remote.host);
+ *   return typeof handler === 'function' ? handler(remote) : handler.handle(remote);
+ * };
+ * registerServiceOption('traced', traced);
  */
 export type ServiceOptionLayer = (handler: ConnectionHandler, value: unknown) => ConnectionHandler;
 
-/** Wraps a freshly connected client stream (e.g. runs a TLS handshake) before it is used. */
+/**
+ * Wraps a freshly connected client stream (e.g. runs a TLS handshake) before it is used.
+ * @example
+ * const counted: ConnectOptionLayer = async (stream, _value, peer) => {
+ *   console.log('connected to', peer.host, peer.port);
+ *   return stream;
+ * };
+ * registerConnectOption('counted', counted);
+ */
 export type ConnectOptionLayer = (stream: Duplex, value: unknown, peer: { host: string; port: number }) => Promise<Duplex>;
 
 interface Registry {

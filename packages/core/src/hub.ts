@@ -11,7 +11,16 @@ export { Runner, describe, isRoutine, type Outcome, type Routine, type SpawnOpti
 export { CustomToken, type TokenContext } from './tokens/token.js';
 export { CallToken, type CallTarget } from './tokens/call.js';
 
-/** Where an uncaught routine error came from, as `Application({ onError })` sees it. */
+/**
+ * Where an uncaught routine error came from, as `Application({ onError })` sees it.
+ * @example
+ * new Application({
+ *   onError(error, where: ErrorSite) {
+ *     const peer = where.remote === undefined ? '' : ` for ${where.remote.host}:${where.remote.port}`;
+ *     console.error(`${where.kind} ${where.name}${peer}:`, error);
+ *   },
+ * });
+ */
 export interface ErrorSite {
   /** A connection handler's routine, a `Loop`, or a `DatagramService` handler. */
   readonly kind: 'handler' | 'loop' | 'datagram';
@@ -21,11 +30,24 @@ export interface ErrorSite {
   readonly remote?: { readonly host: string; readonly port: number };
 }
 
-/** Receives every routine error no routine caught (pyuv's `excepthook`). */
+/**
+ * Receives every routine error no routine caught (pyuv's `excepthook`): the `onError`
+ * option. It must not throw (a throw is logged, never rethrown).
+ * @example
+ * const onError: ErrorHandler = (error, where) => console.error(`${where.kind} ${where.name}:`, error);
+ * const app = new Application({ onError });
+ */
 export type ErrorHandler = (error: unknown, where: ErrorSite) => void;
 
+/**
+ * What `new Hub(options)` takes (an `Application` hands its own options on); all optional.
+ * @example
+ * const hub = new Hub({ clock: new FakeClock(), logger: new MemoryLogger() });
+ */
 export interface HubOptions {
+  /** Time source for `sleep`, timeouts and loop restarts (default: `systemClock`). */
   clock?: Clock;
+  /** Where the hub's messages go (default: a `ConsoleLogger`, warnings and worse to stderr). */
   logger?: DieselLogger;
   /** Called for every uncaught routine error (default: log it). */
   onError?: ErrorHandler;
@@ -34,7 +56,10 @@ export interface HubOptions {
 /**
  * The hub runs routines cooperatively: it resumes one when what it waits for is ready
  * (bytes in the buffer, a timer, an event, a promise), and keeps the event registry
- * that `wait`/`fire` use. One hub per Application.
+ * that `wait`/`fire` use. One hub per Application (`app.hub`); tests may make their own.
+ * @example
+ * const app = new Application();
+ * const stop = app.hub.onHalt(() => watcher.close()); // not a connection, closed on halt all the same
  */
 export class Hub {
   readonly clock: Clock;
@@ -211,7 +236,16 @@ export function* yieldOnce(operation: unknown): Routine {
   return yield operation as Yieldable;
 }
 
-/** True for errors that only mean "the peer went away" — not worth an error log line. */
+/**
+ * True for errors that only mean "the peer went away" (`ConnectionClosed`, or the
+ * application halting) — not worth an error log line.
+ * @example
+ * try {
+ *   yield* relay(upstream);
+ * } catch (error) {
+ *   if (!isDisconnect(error)) throw error; // a real failure; a client leaving is not one
+ * }
+ */
 export function isDisconnect(error: unknown): boolean {
   return error instanceof ConnectionClosed || (error instanceof DieselError && error.code === 'DIESEL_ERR_HALTED');
 }

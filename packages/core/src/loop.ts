@@ -3,6 +3,11 @@ import type { Routine } from './runner.js';
 /** The brand a running routine recognises a `Loop` by (any loaded copy of core). */
 const LOOP: unique symbol = Symbol.for('diesel.loop') as never;
 
+/**
+ * The options a `Loop` may be given before its function; all optional.
+ * @example
+ * app.addLoop(new Loop({ keepAlive: true, restartDelay: 5, name: 'poller' }, poll, url));
+ */
 export interface LoopOptions {
   /** Restart the routine when it ends or throws (default false). */
   keepAlive?: boolean;
@@ -20,6 +25,7 @@ export interface LoopOptions {
  * app.addLoop(new Loop(tick, 'hello'));
  */
 export class Loop<A extends unknown[] = unknown[]> {
+  /** The generator function each run calls with `args`. */
   readonly fn: (...args: A) => Routine;
   readonly args: A;
   readonly keepAlive: boolean;

@@ -14,14 +14,32 @@ import type { Yieldable } from './yieldable.js';
  * A routine: a generator the hub drives. It yields tokens, strings/bytes to write,
  * nested routines, promises, producers or new `Loop`s (a `Yieldable`), and gets their
  * results back. A generator yielding anything else is not a `Routine`.
+ * @example
+ * function* countdown(from: number): Routine<string> {
+ *   for (let n = from; n > 0; n--) yield* sleep(1);
+ *   return 'lift-off';
+ * }
  */
 export type Routine<R = unknown> = Generator<Yieldable, R, unknown>;
 
-/** How a finished routine ended. */
+/**
+ * How a finished routine ended: its return value, or its error (`halted` when the
+ * application was halted under it). `onExit` and `serveInMemory` give it.
+ * @example
+ * const outcome: Outcome = await serveInMemory(handleEcho).exited;
+ * if (!outcome.ok && !outcome.halted) console.error(outcome.error);
+ */
 export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown; halted: boolean };
 
+/**
+ * What `hub.spawn(routine, options)` takes; all optional.
+ * @example
+ * hub.spawn(handleEcho(connection.remote), { connection, name: 'echo' });
+ */
 export interface SpawnOptions {
+  /** The connection the routine's socket tokens and writes act on (default: none). */
   connection?: Connection | null;
+  /** The routine's name in log lines and errors (default `'routine'`). */
   name?: string;
   /** Called once when the routine ends, with the runner (whose `home` is the connection it started on). */
   onExit?: (outcome: Outcome, runner: Runner) => void;
@@ -46,6 +64,9 @@ const NO_INTERRUPT: unique symbol = Symbol('diesel.noInterrupt');
 /**
  * True for a synchronous generator object. Async generators also have next/throw, so the
  * sync iterator protocol is what tells them apart (they are producers, not routines).
+ * @example
+ * isRoutine(handleEcho(remote)); // true: a generator object, ready to run
+ * isRoutine(handleEcho);         // false: the function that makes one
  */
 export function isRoutine(value: unknown): value is Routine {
   return (
@@ -65,7 +86,12 @@ function isAsyncIterable(value: object): value is AsyncIterable<unknown> {
   return typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
 }
 
-/** Formats an error for a log line: message and the top of its stack. */
+/**
+ * Formats an error for a log line: its stack (which starts with the message), or the
+ * value as a string when it is not an `Error`.
+ * @example
+ * app.hub.logger.error(`cleanup failed: ${describe(error)}`);
+ */
 export function describe(error: unknown): string {
   if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
   return String(error);
@@ -117,7 +143,16 @@ const SETTLED = 2;
  * interpreter of generator frames. Each frame records the connection its socket tokens
  * act on (a `@call` switches to the client's). What a frame yields is dispatched to an
  * `Operation` (tokens, promises, producers — each in its own file under `tokens/`), to a
- * new frame (a nested generator), or written (strings and bytes).
+ * new frame (a nested generator), or written (strings and bytes). Tokens see theirs as
+ * `context.runner`; `hub.spawn` makes them.
+ * @example
+ * class Hold extends CustomToken<void> {
+ *   start(context: TokenContext<void>) {
+ *     lock.take();
+ *     context.runner.onEnd(() => lock.give()); // however the routine ends
+ *     context.resolve();
+ *   }
+ * }
  */
 export class Runner {
   readonly hub: Hub;
@@ -241,6 +276,7 @@ export class Runner {
     return this.#done;
   }
 
+  /** Runs the routine up to its first suspension; `hub.spawn` calls it, once. */
   start(): void {
     this.#drive();
   }

@@ -4,11 +4,28 @@ import { ListenError } from './errors.js';
 import { providerHint, serviceLayer } from './extensions.js';
 import { type Hub, type Outcome, type Routine, type Runner, describe, isDisconnect } from './hub.js';
 
-/** A connection handler: a generator function called with the peer's address, or an object with `handle`. */
+/**
+ * A connection handler: a generator function called with the peer's address, or an object with `handle`.
+ * @example
+ * const echo: ConnectionHandler = function* (remote) {
+ *   yield `hello ${remote.host}\r\n`;
+ *   for (;;) yield yield* until('\r\n');
+ * };
+ * app.addService(new Service(echo, 8000));
+ */
 export type ConnectionHandler =
   | ((remote: RemoteAddress) => Routine)
-  | { handle(remote: RemoteAddress): Routine };
+  | {
+      /** Called once per accepted connection; the routine it returns serves that connection. */
+      handle(remote: RemoteAddress): Routine;
+    };
 
+/**
+ * The second argument of `new Service(handler, options)` (or just the port); only `port`
+ * is required. Packages add their own (`tls` from `@diesel/tls`).
+ * @example
+ * new Service(handleEcho, { port: 8000, host: '127.0.0.1', maxConnections: 1000, name: 'echo' });
+ */
 export interface ServiceOptions extends ConnectionLimits {
   /** TCP port; 0 picks a free one (read it back from `service.port` once running). */
   port: number;

@@ -10,6 +10,12 @@ import type { Token } from './tokens/token.js';
  * - a nested routine (a generator object),
  * - a promise (awaited), or a producer (an async iterable of strings or bytes),
  * - a `Loop` (started, detached).
+ * @example
+ * function* handler(): Generator<Yieldable, void, unknown> {
+ *   yield 'hello\r\n';          // a write
+ *   yield sleep(1);             // a token
+ *   yield [wait('tick'), sleep(5)]; // a group
+ * }
  */
 export type Yieldable =
   | Token<unknown>
@@ -21,10 +27,20 @@ export type Yieldable =
   | AsyncIterable<string | Uint8Array>
   | LoopLike;
 
-/** A generator object yielding only what a routine may yield (the recursive case of `Yieldable`). */
+/**
+ * A generator object yielding only what a routine may yield (the recursive case of `Yieldable`).
+ * @example
+ * const step: NestedRoutine = handleEcho(remote);
+ * yield step; // runs it as a nested frame
+ */
 export interface NestedRoutine extends Generator<Yieldable, unknown, unknown> {}
 
-/** The shape of a `Loop`, as `Yieldable` sees it (any `Loop<A>`, whatever its arguments). */
+/**
+ * The shape of a `Loop`, as `Yieldable` sees it (any `Loop<A>`, whatever its arguments).
+ * @example
+ * const worker: LoopLike = new Loop(poll, url);
+ * yield worker; // spawns it, detached
+ */
 export interface LoopLike {
   readonly name: string;
   readonly keepAlive: boolean;

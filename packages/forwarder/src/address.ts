@@ -1,12 +1,21 @@
 import { ForwarderError } from './errors.js';
 
-/** Where to listen: a port, and a host (undefined: every interface, as Node's `listen` does). */
+/**
+ * Where to listen: a port, and a host (undefined: every interface, as Node's `listen` does).
+ * `parseListen` returns it.
+ * @example
+ * const listen: ListenAddress = parseListen('127.0.0.1:8080'); // { host: '127.0.0.1', port: 8080 }
+ */
 export interface ListenAddress {
   host: string | undefined;
   port: number;
 }
 
-/** Where to connect. */
+/**
+ * Where to connect: `parseTarget` returns it.
+ * @example
+ * const target: HostPort = parseTarget('example.com:80'); // { host: 'example.com', port: 80 }
+ */
 export interface HostPort {
   host: string;
   port: number;

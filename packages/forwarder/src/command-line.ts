@@ -1,7 +1,11 @@
 import { type HostPort, type ListenAddress, parseListen, parseTarget } from './address.js';
 import { ForwarderError } from './errors.js';
 
-/** What `diesel-forward`'s arguments ask for. */
+/**
+ * What `diesel-forward`'s arguments ask for: `parseCommandLine` returns it (null for `--help`).
+ * @example
+ * const command: ForwardCommand | null = parseCommandLine(['--log', '8080', 'example.com:80']);
+ */
 export interface ForwardCommand {
   listen: ListenAddress;
   target: HostPort;
@@ -15,7 +19,11 @@ export interface ForwardCommand {
   workers?: number | 'auto';
 }
 
-/** The text `diesel-forward --help` prints. */
+/**
+ * The text `diesel-forward --help` prints (and, on stderr, what a bad command line gets).
+ * @example
+ * if (process.argv.includes('--help')) console.log(USAGE);
+ */
 export const USAGE = `usage: diesel-forward [--log] [--hexdump] [--connect-timeout SECONDS] [--workers N] LISTEN TARGET
 
 Forwards every TCP connection accepted on LISTEN to TARGET.

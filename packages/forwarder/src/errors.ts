@@ -22,7 +22,15 @@ export class ForwarderError extends DieselError {
   }
 }
 
-/** The stable codes a `ForwarderError` carries. */
+/**
+ * The stable codes a `ForwarderError` carries.
+ * @example
+ * try {
+ *   parseTarget('nowhere');
+ * } catch (error) {
+ *   if (error instanceof ForwarderError && error.code === 'DIESEL_ERR_FORWARDER_BAD_ADDRESS') console.error(error.message);
+ * }
+ */
 export type ForwarderErrorCode =
   | 'DIESEL_ERR_FORWARDER_TARGET_UNREACHABLE'
   | 'DIESEL_ERR_FORWARDER_BAD_ADDRESS'

@@ -2,10 +2,22 @@ import type { RemoteAddress } from '@diesel/core';
 import { formatAddress } from './address.js';
 import { hexdump } from './hexdump.js';
 
-/** Which way bytes flow: `up` is client → target, `down` is target → client. */
+/**
+ * Which way bytes flow: `up` is client → target, `down` is target → client.
+ * @example
+ * const log = (event: ForwardEvent) => {
+ *   if (event.type === 'data') console.log(event.direction === 'up' ? '>>' : '<<', event.data.length);
+ * };
+ */
 export type Direction = 'up' | 'down';
 
-/** How a forwarded connection ended. */
+/**
+ * How a forwarded connection ended: the `reason` of a `close` event.
+ * @example
+ * const log = (event: ForwardEvent) => {
+ *   if (event.type === 'close' && event.reason === 'refused') console.error(`target down: ${event.error?.message}`);
+ * };
+ */
 export type CloseReason =
   /** Both sides closed in order (FIN each way, everything delivered). */
   | 'closed'
@@ -16,7 +28,13 @@ export type CloseReason =
   /** The application was halted. */
   | 'halted';
 
-/** A client connected and the target accepted the forwarded connection. */
+/**
+ * A client connected and the target accepted the forwarded connection.
+ * @example
+ * const log = (event: ForwardEvent) => {
+ *   if (event.type === 'open') console.log(`#${event.id} ${event.client.host} -> ${event.target.host}:${event.target.port}`);
+ * };
+ */
 export interface ForwardOpenEvent {
   type: 'open';
   /** Numbers the connections of one process, from 1. */
@@ -25,7 +43,13 @@ export interface ForwardOpenEvent {
   target: { host: string; port: number };
 }
 
-/** Bytes that went through (only with the `hexdump` option). `data` is valid only during the call. */
+/**
+ * Bytes that went through (only with the `hexdump` option). `data` is valid only during
+ * the call: copy it to keep it.
+ * @example
+ * const kept: Buffer[] = [];
+ * forwarder(target, { hexdump: true, log: (event) => { if (event.type === 'data') kept.push(Buffer.from(event.data)); } });
+ */
 export interface ForwardDataEvent {
   type: 'data';
   id: number;
@@ -35,7 +59,13 @@ export interface ForwardDataEvent {
   offset: number;
 }
 
-/** A forwarded connection ended; exactly one per accepted client, last of its events. */
+/**
+ * A forwarded connection ended; exactly one per accepted client, last of its events.
+ * @example
+ * const log = (event: ForwardEvent) => {
+ *   if (event.type === 'close') console.log(`#${event.id} ${event.reason}: ${event.bytesUp} up, ${event.bytesDown} down`);
+ * };
+ */
 export interface ForwardCloseEvent {
   type: 'close';
   id: number;
@@ -52,7 +82,11 @@ export interface ForwardCloseEvent {
   error?: Error;
 }
 
-/** What the `log` option of `forwarder()` receives. */
+/**
+ * What the `log` option of `forwarder()` receives: tell the kinds apart by `type`.
+ * @example
+ * forwarder(target, { log: (event: ForwardEvent) => console.log(formatEvent(event)) });
+ */
 export type ForwardEvent = ForwardOpenEvent | ForwardDataEvent | ForwardCloseEvent;
 
 /**

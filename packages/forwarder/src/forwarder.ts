@@ -15,7 +15,12 @@ import { formatAddress } from './address.js';
 import { ForwarderError } from './errors.js';
 import { type CloseReason, type Direction, type ForwardEvent, formatEvent } from './events.js';
 
-/** Where a forwarder connects. */
+/**
+ * Where a forwarder connects.
+ * @example
+ * const plain: ForwardTarget = { host: '127.0.0.1', port: 8000 };
+ * const secure: ForwardTarget = { host: 'example.com', port: 443, tls: { servername: 'example.com' } };
+ */
 export interface ForwardTarget {
   host: string;
   port: number;
@@ -26,9 +31,20 @@ export interface ForwardTarget {
   tls?: unknown;
 }
 
-/** Where `forwarder()` reports connections: a callback, or a logger (core's `DieselLogger`, `@diesel/log`'s `Logger`). */
+/**
+ * Where `forwarder()` reports connections: a callback, or a logger (core's `DieselLogger`,
+ * `@diesel/log`'s `Logger`), which gets one line per event at info level.
+ * @example
+ * const log: ForwardLog = new Logger({ verbosity: LOGLVL_INFO }).getSublogger('forward');
+ * forwarder(target, { log });
+ */
 export type ForwardLog = ((event: ForwardEvent) => void) | DieselLogger;
 
+/**
+ * What `forwarder(target, options)` takes; all optional.
+ * @example
+ * forwarder({ host: '127.0.0.1', port: 6379 }, { log: (event) => console.log(formatEvent(event)), connectTimeout: 3 });
+ */
 export interface ForwarderOptions {
   /** Told when a connection opens and closes (and, with `hexdump`, of every chunk). Default: nothing is logged. */
   log?: ForwardLog;
@@ -57,7 +73,12 @@ export const DEFAULT_CHUNK_SIZE = 256 * 1024;
  * forwarder(target, { connectTimeout: DEFAULT_CONNECT_TIMEOUT / 2 });
  */
 export const DEFAULT_CONNECT_TIMEOUT = 10;
-/** Default `targetHighWaterMark`: 256 KiB. */
+/**
+ * Default `targetHighWaterMark`: 256 KiB unconsumed from the target before reading from
+ * it pauses (so a slow client slows the target down, not the proxy's memory up).
+ * @example
+ * forwarder(target, { targetHighWaterMark: DEFAULT_TARGET_HIGH_WATER_MARK * 4 });
+ */
 export const DEFAULT_TARGET_HIGH_WATER_MARK = 256 * 1024;
 
 let connections = 0;

@@ -18,6 +18,11 @@ import { chunkHeader, encodeChunk, lastChunk } from './h1/serializer.js';
 import { type HeadersInit, toHeaders } from './response.js';
 import type { HttpBody } from './types.js';
 
+/**
+ * What `new HttpClient(options)` takes; all optional.
+ * @example
+ * const client = new HttpClient({ timeout: 10, maxBodySize: 1024 * 1024 });
+ */
 export interface HttpClientOptions extends ParserLimits {
   /** Largest response body accepted (default 64 MiB); more is an `HttpError` (DIESEL_ERR_HTTP_BODY_TOO_LARGE). */
   maxBodySize?: number;
@@ -25,7 +30,12 @@ export interface HttpClientOptions extends ParserLimits {
   timeout?: number;
 }
 
-/** What `request` gives: status, headers, whole body. */
+/**
+ * What `request` gives: status, headers, whole body.
+ * @example
+ * const [status, headers, body]: HttpClientResponse = yield* client.request('GET', '/');
+ * if (status === 200 && headers.first('content-type')?.startsWith('application/json') === true) console.log(JSON.parse(body.toString()));
+ */
 export type HttpClientResponse = [status: number, headers: HttpHeaders, body: Buffer];
 
 const COPY_LIMIT = 16 * 1024;

@@ -17,7 +17,15 @@ export class HttpError extends DieselError {
   }
 }
 
-/** The codes HttpError carries; stable across releases. */
+/**
+ * The codes HttpError carries; stable across releases.
+ * @example
+ * try {
+ *   yield* client.request('GET', '/');
+ * } catch (error) {
+ *   if (error instanceof HttpError && error.code === 'DIESEL_ERR_HTTP_BODY_TOO_LARGE') console.error('response too big');
+ * }
+ */
 export type HttpErrorCode =
   | 'DIESEL_ERR_HTTP_BAD_REQUEST_LINE'
   | 'DIESEL_ERR_HTTP_BAD_STATUS_LINE'

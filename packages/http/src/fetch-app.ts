@@ -15,9 +15,24 @@ import { DEFAULT_MAX_BODY_SIZE } from './server.js';
 import { streamBody } from './stream-body.js';
 import type { HttpBody, HttpHandler, HttpRequest, HttpResponse } from './types.js';
 
-/** A Fetch-standard app: a function, or an object with `fetch` (as a Hono app is). */
-export type FetchApp = ((request: Request) => Response | Promise<Response>) | { fetch(request: Request): Response | Promise<Response> };
+/**
+ * A Fetch-standard app: a function, or an object with `fetch` (as a Hono app is).
+ * @example
+ * const api: FetchApp = (request) => Response.json({ path: new URL(request.url).pathname });
+ * router({ '/api/*': fetchApp(api) });
+ */
+export type FetchApp =
+  | ((request: Request) => Response | Promise<Response>)
+  | {
+      /** Answers one request, as a Fetch-standard server would call it. */
+      fetch(request: Request): Response | Promise<Response>;
+    };
 
+/**
+ * What `fetchApp(app, options)` takes; all optional.
+ * @example
+ * router({ '/api/*': fetchApp(hono, { scheme: 'https', maxBodySize: 8 * 1024 * 1024 }) });
+ */
 export interface FetchAppOptions {
   /** Origin used for `request.url` when the request has no Host (default `http://localhost`). */
   origin?: string;

@@ -42,6 +42,7 @@ export class HttpHeaders implements Iterable<[string, string]> {
     return undefined;
   }
 
+  /** True if a field of this name (any case) is present. */
   has(name: string): boolean {
     return this.first(name) !== undefined;
   }
@@ -63,6 +64,7 @@ export class HttpHeaders implements Iterable<[string, string]> {
     return this;
   }
 
+  /** Removes every field of this name (any case); returns the headers, for chaining. */
   delete(name: string): this {
     const key = name.toLowerCase();
     for (let i = this.#fields.length - 1; i >= 0; i--) if (this.#fields[i]![0].toLowerCase() === key) this.#fields.splice(i, 1);
@@ -73,6 +75,7 @@ export class HttpHeaders implements Iterable<[string, string]> {
     return this.#fields.length;
   }
 
+  /** Each field as `[name, value]`, in order, names as they were given: `for (const [name, value] of headers)`. */
   [Symbol.iterator](): IterableIterator<[string, string]> {
     return this.#fields[Symbol.iterator]();
   }

@@ -1,7 +1,13 @@
 import { HttpHeaders } from './headers.js';
 import type { HttpBody, HttpRequest, HttpResponse } from './types.js';
 
-/** Header fields as a handler may give them. */
+/**
+ * Header fields as a handler may give them: `HttpHeaders`, `[name, value]` pairs, or a
+ * record (an array value sends the field once per element).
+ * @example
+ * const headers: HeadersInit = { 'Cache-Control': 'no-store', 'Set-Cookie': ['a=1', 'b=2'] };
+ * const response = textResponse(200, 'ok\n', headers);
+ */
 export type HeadersInit = HttpHeaders | Iterable<readonly [string, string]> | Record<string, string | number | readonly string[]>;
 
 /**

@@ -8,9 +8,19 @@ import type { HttpHandler, HttpRequest, HttpResponse } from './types.js';
  * (`'POST /upload'`): literal segments, `:name` segments (decoded into
  * `request.params.name`), and a final `*` that matches the rest of the path
  * (`request.params['*']`, still percent-encoded, without the leading slash).
+ * @example
+ * const routes: Routes = {
+ *   'GET /users/:id': (request) => jsonResponse(request, 200, { id: request.params?.id }),
+ *   '/files/*': staticFiles('./files'),
+ * };
  */
 export type Routes = Readonly<Record<string, HttpHandler>>;
 
+/**
+ * What `router(routes, options)` takes; all optional.
+ * @example
+ * router(routes, { notFound: () => textResponse(404, 'nothing here\n') });
+ */
 export interface RouterOptions {
   /** Answers requests no route matches (default: a plain 404). */
   notFound?: HttpHandler;

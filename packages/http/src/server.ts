@@ -40,7 +40,11 @@ import { isHttpResponse } from './response.js';
 import { streamsBody } from './stream-body.js';
 import { type HttpBody, type HttpHandler, type HttpResponse, TakenOver } from './types.js';
 
-/** Limits and timeouts of an `HttpServer`; every one has a default. */
+/**
+ * Limits and timeouts of an `HttpServer`; every one has a default.
+ * @example
+ * new HttpServer(router(routes), { maxBodySize: 10 * 1024 * 1024, headersTimeout: 10, maxHeaderSize: 8 * 1024 });
+ */
 export interface HttpServerOptions extends ParserLimits {
   /** Largest request body read into `request.body` (default 1 MiB); more is refused with 413. */
   maxBodySize?: number;

@@ -13,6 +13,11 @@ import { contentType } from './mime-types.js';
 import { pathOf } from './router.js';
 import type { HttpHandler, HttpRequest, HttpResponse } from './types.js';
 
+/**
+ * What `staticFiles(root, options)` takes; all optional.
+ * @example
+ * staticFiles('./public', { index: ['index.html', 'index.htm'], cacheControl: 'max-age=3600' });
+ */
 export interface StaticFilesOptions {
   /** Files tried, in order, when a directory is asked for (default `['index.html']`). */
   index?: readonly string[];

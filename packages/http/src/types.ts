@@ -6,7 +6,14 @@ import type { HttpHeaders } from './headers.js';
  * fetch adapter, WebSocket). Kept in one small file so the parts agree.
  */
 
-/** A request as the server's handler sees it. */
+/**
+ * A request as the server's handler sees it.
+ * @example
+ * function hello(request: HttpRequest) {
+ *   const name = new URL(request.url, 'http://x').searchParams.get('name') ?? request.remote.host;
+ *   return textResponse(200, `hello ${name} (${request.method}, HTTP/${request.version})\n`);
+ * }
+ */
 export interface HttpRequest {
   readonly method: string;
   /** The request target as sent (`/path?query`). */
@@ -56,6 +63,12 @@ export interface HttpRequest {
 /**
  * Reads a request body piece by piece, on the connection's routine, never past the end
  * of the request (so the next pipelined request stays in the connection's buffer).
+ * @example
+ * function* count(request: HttpRequest) {
+ *   const reader = request.bodyReader!; // a streamed body (see streamBody)
+ *   for (let chunk = yield* reader.read(); chunk !== null; chunk = yield* reader.read()) {}
+ *   return textResponse(200, `${reader.received} bytes\n`);
+ * }
  */
 export interface HttpBodyReader {
   /**
@@ -74,10 +87,23 @@ export interface HttpBodyReader {
  * async iterable (a Node stream, a WHATWG ReadableStream), or a generator that yields
  * chunks and may yield tokens between them (`yield* sleep(1)`, a promise, a `wait`),
  * which the server runs on the connection's routine.
+ * @example
+ * const body: HttpBody = (function* () {
+ *   for (let i = 3; i > 0; i--) {
+ *     yield `${i}\n`;
+ *     yield* sleep(1); // between chunks: the client sees each one as it comes
+ *   }
+ * })();
+ * const countdown = httpResponse(null, 200, { 'Content-Type': 'text/plain' }, body);
  */
 export type HttpBody = string | Uint8Array | Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array> | Routine<unknown> | null;
 
-/** What a handler returns; the server serialises it. */
+/**
+ * What a handler returns; the server serialises it. `httpResponse`, `textResponse` and
+ * `jsonResponse` build one.
+ * @example
+ * const created: HttpResponse = { status: 201, headers: new HttpHeaders().set('Location', '/items/7'), body: null };
+ */
 export interface HttpResponse {
   readonly status: number;
   readonly headers: HttpHeaders;
@@ -87,7 +113,12 @@ export interface HttpResponse {
 /**
  * A handler that has taken the connection over (a WebSocket upgrade, CONNECT tunnel):
  * it wrote its own bytes and used the connection with socket tokens; the server sends
- * nothing more and closes the connection when the handler returns it.
+ * nothing more and closes the connection when the handler returns it. There is one
+ * instance; handlers return it through `takenOver()`.
+ * @example
+ * function isResponse(result: HttpResponse | TakenOver): result is HttpResponse {
+ *   return !(result instanceof TakenOver);
+ * }
  */
 export class TakenOver {
   static readonly instance = new TakenOver();
@@ -101,7 +132,18 @@ export class TakenOver {
   }
 }
 
-/** Returned by a handler that used the connection itself (see TakenOver). */
+/**
+ * Returned by a handler that used the connection itself (see TakenOver): the server
+ * writes no response and does not read another request from this connection.
+ * @example
+ * // A line protocol behind `GET /raw`: answer by hand, then keep the socket.
+ * function* raw(_request: HttpRequest) {
+ *   yield 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: lines\r\nConnection: Upgrade\r\n\r\n';
+ *   const line = yield* until('\r\n');
+ *   yield `you said: ${line}`;
+ *   return takenOver();
+ * }
+ */
 export function takenOver(): TakenOver {
   return TakenOver.instance;
 }
@@ -110,5 +152,11 @@ export function takenOver(): TakenOver {
  * An HTTP handler. It runs on the connection's own routine, so a generator handler may
  * yield any token (sleep, wait, a `@call` on a client) — and socket tokens act on the
  * client's connection, which is how an upgrade takes the connection over.
+ * @example
+ * const slow: HttpHandler = function* (request) {
+ *   yield* sleep(1);
+ *   return textResponse(200, `${request.url} after a second\n`);
+ * };
+ * app.addService(new Service(new HttpServer(slow), 8000));
  */
 export type HttpHandler = (request: HttpRequest) => HttpResponse | TakenOver | Routine<HttpResponse | TakenOver> | Promise<HttpResponse>;

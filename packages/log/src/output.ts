@@ -10,6 +10,7 @@ import type { LogRecord } from './record.js';
  * const logger = new Logger({ outputs: { write: (line: string) => lines.push(line) } });
  */
 export interface TextOutput {
+  /** Takes one formatted line, ending in `\n` (a returned Promise that rejects counts as a failed write). */
   write(line: string): unknown;
 }
 
@@ -21,6 +22,7 @@ export interface TextOutput {
  * const logger = new Logger({ outputs: [process.stdout, errors] });
  */
 export interface RecordOutput {
+  /** Takes one record (time, level, sub-logger name, message) as it is logged. */
   writeRecord(record: LogRecord): unknown;
 }
 

@@ -2,6 +2,7 @@ import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { type Connection, CustomToken, type TokenContext } from '@diesel/core';
+import { closeNotify } from './close-on-halt.js';
 import { TlsError, TlsErrorCode, isTlsEngineError, toTlsError } from './errors.js';
 import { MemoryBio } from './memory-bio.js';
 import { TLS_ERROR_EVENT, peerVerifyError } from './node-internals.js';
@@ -156,6 +157,7 @@ function awaitHandshake(context: TokenContext<TlsInfo>, connection: Connection, 
     }
     cleanup();
     connection.details.tls = info;
+    if (role.kind === 'server') sayGoodbyeOnHalt(context, connection, socket);
     context.resolve(info);
   };
   const onError = (error: unknown): void => fail(toTlsError(error, 'handshake'));
@@ -169,6 +171,22 @@ function awaitHandshake(context: TokenContext<TlsInfo>, connection: Connection, 
   socket.once('end', onClosed);
   socket.once('close', onClosed);
   return cleanup;
+}
+
+/**
+ * A connection upgraded mid-way (`startTls`) gets close_notify on halt too, as `wrapTls`
+ * gives its own in a `finally`: a token has no `finally` around the rest of the handler,
+ * so the hook is the routine's end. End hooks run before the Service destroys the
+ * connection, which is the moment the TLS socket can still be ended on its own. Only on
+ * halt: a handler that returns has its connection ended (close_notify included) anyway.
+ * Skipped if the connection has moved on to another stream since: `wrapTls`'s `finally`
+ * already said goodbye, or a second upgrade replaced this socket.
+ */
+function sayGoodbyeOnHalt(context: TokenContext<TlsInfo>, connection: Connection, socket: tls.TLSSocket): void {
+  const hub = context.hub;
+  context.runner.onEnd(() => {
+    if (hub.halting && connection.stream === socket) closeNotify(connection);
+  });
 }
 
 function ignoreLateError(): void {}

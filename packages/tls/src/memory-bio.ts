@@ -63,10 +63,12 @@ export class MemoryBio extends Duplex {
     return this.#inner;
   }
 
+  /** @internal Node's stream plumbing (the TLS engine wants ciphertext), not an API to call. */
   override _read(): void {
     this.#inner.resume();
   }
 
+  /** @internal Node's stream plumbing (ciphertext from the engine, to the inner stream). */
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     const inner = this.#inner;
     if (inner.destroyed || inner.writableEnded) {
@@ -77,6 +79,7 @@ export class MemoryBio extends Duplex {
     else this.#waitingWrite = callback;
   }
 
+  /** @internal Node's stream plumbing (several chunks at once, written corked). */
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
     const inner = this.#inner;
     if (inner.destroyed || inner.writableEnded) {
@@ -91,11 +94,13 @@ export class MemoryBio extends Duplex {
     else this.#waitingWrite = callback;
   }
 
+  /** @internal Node's stream plumbing (the engine ended: ends the inner stream). */
   override _final(callback: (error?: Error | null) => void): void {
     if (!this.#inner.writableEnded && !this.#inner.destroyed) this.#inner.end();
     callback();
   }
 
+  /** @internal Node's stream plumbing (torn down: destroys the inner stream too). */
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     const inner = this.#inner;
     inner.off('data', this.#onData);

@@ -10,6 +10,8 @@ import type { TlsInfo } from './tls-info.js';
  * sent right behind its STARTTLS command, already buffered, go to the TLS engine exactly
  * once. Returns what was negotiated. Throws `TlsError` (handshake failure, timeout,
  * rejected client certificate) into this routine only; the connection is then closed.
+ * When the application halts while this routine is still running, the session ends with
+ * a close_notify alert before the FIN, as `wrapTls` sessions do.
  *
  * Options objects are cached (one SecureContext each), so define them once, not per call.
  * @example

@@ -30,6 +30,7 @@ export class FakeClock implements Clock {
     return timer;
   }
 
+  /** Drops a pending callback by the handle `schedule` returned; one that already ran is ignored. */
   cancel(handle: unknown): void {
     const at = this.#timers.indexOf(handle as Timer);
     if (at !== -1) this.#timers.splice(at, 1);

@@ -15,11 +15,19 @@ import { MemoryEnd, memoryPair } from './memory-pair.js';
 export { FakeClock } from './fake-clock.js';
 export { MemoryEnd, memoryPair, readUntil } from './memory-pair.js';
 
+/**
+ * What `serveInMemory` returns: both ends of the conversation and how it ended.
+ * @example
+ * const { peer, exited } = serveInMemory(handleEcho);
+ * peer.end();
+ * expect((await exited).ok).toBe(true);
+ */
 export interface InMemoryServe {
   /** The client's end: write requests, `readUntil` responses. */
   peer: MemoryEnd;
   /** The server's connection, as the handler sees it. */
   connection: Connection;
+  /** The hub the handler runs on (the one passed in, or a fresh one): halt it to end the test. */
   hub: Hub;
   /** Resolves with how the handler ended. */
   exited: Promise<Outcome>;
@@ -54,21 +62,35 @@ export function serveInMemory(
   return { peer, connection, hub, exited };
 }
 
-/** A logger that keeps every line, for asserting what was logged. */
+/**
+ * A logger that keeps every line, for asserting what was logged. Each line is the level,
+ * a space, and the message.
+ * @example
+ * const logger = new MemoryLogger();
+ * const app = new Application({ logger });
+ * // ... run, halt ...
+ * expect(logger.lines).toContain('info Starting diesel application');
+ */
 export class MemoryLogger implements DieselLogger {
+  /** Every line logged so far, oldest first, as `'<level> <message>'`. */
   readonly lines: string[] = [];
+  /** Keeps `message` as `'debug <message>'`. */
   debug(message: string): void {
     this.lines.push(`debug ${message}`);
   }
+  /** Keeps `message` as `'info <message>'`. */
   info(message: string): void {
     this.lines.push(`info ${message}`);
   }
+  /** Keeps `message` as `'warn <message>'`. */
   warn(message: string): void {
     this.lines.push(`warn ${message}`);
   }
+  /** Keeps `message` as `'error <message>'`. */
   error(message: string): void {
     this.lines.push(`error ${message}`);
   }
+  /** Keeps `message` as `'critical <message>'`. */
   critical(message: string): void {
     this.lines.push(`critical ${message}`);
   }

@@ -5,12 +5,20 @@ import { type Teardown, type TokenContext, Token, TokenKind } from './token.js';
 
 /**
  * Something a `@call` runs against: it owns a connection and admits one call at a time,
- * so two routines sharing a client take turns instead of interleaving bytes.
+ * so two routines sharing a client take turns instead of interleaving bytes. `Client`
+ * is the one to use; implement this only for a connection owner of your own.
+ * @example
+ * const target: CallTarget = {
+ *   connection,
+ *   acquire: () => true,  // one caller at a time is up to you here
+ *   release: () => {},
+ * };
  */
 export interface CallTarget {
   readonly connection: Connection | null;
   /** True if the runner may go now; otherwise the target calls `runner.callAdmitted()` later. */
   acquire(runner: Runner): boolean;
+  /** The runner's call has ended (returned, thrown or unwound): the next queued call may go. */
   release(runner: Runner): void;
   /**
    * Pipelined targets only: asked before each socket wait inside the call. True if the
@@ -24,7 +32,11 @@ export interface CallTarget {
 
 /**
  * Runs `routine` as a nested frame of the yielding routine, on the target's connection,
- * once the target admits it. The frame's end (return, throw or unwinding) releases the target.
+ * once the target admits it. The frame's end (return, throw or unwinding) releases the
+ * target. Calling a `@call` method returns one.
+ * @example
+ * const token = client.echo('hi'); // a CallToken<string>: nothing sent yet
+ * const reply = yield* token;       // waits its turn, runs the method, gives its result
  */
 export class CallToken<T> extends Token<T> {
   readonly kind = TokenKind.Call;
@@ -58,7 +70,12 @@ export class CallToken<T> extends Token<T> {
   }
 }
 
-/** The token `response()` returns. */
+/**
+ * The token `response()` returns: yielded inside a `@call` method, it ends the call.
+ * @example
+ * const token: ResponseToken<string> = response('ok');
+ * yield token; // the caller's `yield* client.method()` gets 'ok'
+ */
 export class ResponseToken<T> extends Token<never> {
   readonly kind = TokenKind.Response;
   constructor(readonly value: T) {

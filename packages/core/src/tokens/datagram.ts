@@ -5,7 +5,12 @@ import { CustomToken, type Hub, type TokenContext } from '../hub.js';
 import { WaitLine } from '../sync/wait-line.js';
 import type { GroupRole, Teardown } from './token.js';
 
-/** One received datagram. */
+/**
+ * One received datagram: what `socket.receive()` gives.
+ * @example
+ * const datagram: Datagram = yield* socket.receive();
+ * socket.send(datagram.data, datagram.port, datagram.address); // echo it back
+ */
 export interface Datagram {
   readonly data: Buffer;
   /** The sender's address and port: `send(reply, port, address)` answers it. */
@@ -13,7 +18,11 @@ export interface Datagram {
   readonly port: number;
 }
 
-/** Options of `udpSocket()` and `DatagramService`: where to bind, how much to queue. */
+/**
+ * Options of `udpSocket()` and `DatagramService`: where to bind, how much to queue; all optional.
+ * @example
+ * const socket = yield* udpSocket({ host: '127.0.0.1', type: 'udp4' }); // a free port
+ */
 export interface DatagramOptions {
   /** UDP port; 0 (the default) picks a free one (read it back from `socket.port`). */
   port?: number;

@@ -4,17 +4,31 @@ import type { Runner } from '../runner.js';
 import type { Connection } from '../connection.js';
 import { type GroupRole, type Teardown, type TokenContext, Token, TokenKind, isToken, tearDown } from './token.js';
 
-/** A token that may be grouped: a socket wait, a sleep, a wait, or any other token whose `group` role is set. */
+/**
+ * A token that may be grouped: a socket wait, a sleep, a wait, or any other token whose
+ * `group` role is set. Which roles may be combined is checked when the group starts.
+ * @example
+ * const members: GroupMember[] = [wait('stop'), sleep(10)];
+ * yield members; // the same as yield* first(...members), untyped
+ */
 export type GroupMember = Token<unknown>;
 
 type ResultOf<M> = M extends Token<infer T> ? T : never;
-/** The typed result of `first(...)`: the winner's value in its position, `undefined` elsewhere. */
+/**
+ * The typed result of `first(...)`: the winner's value in its position, `undefined` elsewhere.
+ * @example
+ * const [line, timedOut]: FirstResult<[UntilToken, SleepToken]> = yield* first(until('\r\n'), sleep(5));
+ */
 export type FirstResult<M extends readonly unknown[]> = { [K in keyof M]: ResultOf<M[K]> | undefined };
 
 /**
  * The token `first()` returns, and what `yield [a, b]` becomes. Members start in order,
  * the socket wait first (if its bytes are buffered it wins without anything else starting);
  * the first to resolve wins and the others are torn down at once.
+ * @example
+ * const token = first(until('\r\n'), sleep(30)); // FirstToken<[UntilToken, SleepToken]>
+ * const [line, idle] = yield* token;
+ * if (idle) yield 'bye: idle for 30 s\r\n';
  */
 export class FirstToken<M extends readonly GroupMember[]> extends Token<FirstResult<M>> {
   readonly kind = TokenKind.First;

@@ -3,7 +3,11 @@ import { CustomToken, type TokenContext } from '../hub.js';
 import { WaitLine } from '../sync/wait-line.js';
 import { type GroupRole, NOT_NOW, type Teardown } from './token.js';
 
-/** Options of a `Queue`. */
+/**
+ * Options of a `Queue`.
+ * @example
+ * const jobs = new Queue<string>({ maxSize: 100 }); // producers wait once 100 are queued
+ */
 export interface QueueOptions {
   /** Most items held; `put` suspends while the queue is full (default: unbounded). */
   maxSize?: number;

@@ -1,7 +1,13 @@
 import type { Clock } from '../clock.js';
 import { type GroupRole, type TokenContext, Token, TokenKind } from './token.js';
 
-/** The token `sleep()` returns. */
+/**
+ * The token `sleep()` returns. Suspends the routine that yields it for `seconds`;
+ * groupable (at most one per group).
+ * @example
+ * const token: SleepToken = sleep(0.5);
+ * yield* token; // half a second later
+ */
 export class SleepToken extends Token<true> {
   readonly kind = TokenKind.Sleep;
   constructor(readonly seconds: number) {

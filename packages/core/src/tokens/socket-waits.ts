@@ -2,9 +2,19 @@ import { NOT_READY, type Connection, type ReadWaiter } from '../connection.js';
 import { InvalidYield } from '../errors.js';
 import { type GroupRole, type TokenContext, Token, TokenKind } from './token.js';
 
-/** Text in, text out; the only encodings socket waits understand. */
+/**
+ * Text in, text out; the only encodings socket waits understand (`encoding` of `until`).
+ * @example
+ * const encoding: TextEncodingName = 'latin1'; // every byte one character, none rejected
+ * const head = yield* until('\r\n\r\n', { encoding });
+ */
 export type TextEncodingName = 'utf8' | 'latin1' | 'ascii';
 
+/**
+ * The second argument of `until()` and `untilEol()`; all optional.
+ * @example
+ * const command = yield* until('\r\n', { limit: 512, encoding: 'latin1' });
+ */
 export interface UntilOptions {
   /** Most bytes to buffer while looking for the sentinel (default: the connection's `untilLimit`, 64 KiB). */
   limit?: number;
@@ -111,7 +121,13 @@ function sentinelBytes(text: string): Buffer {
   return bytes;
 }
 
-/** The token `until()` returns. */
+/**
+ * The token `until()` returns. Suspends the routine that yields it until the sentinel
+ * has arrived (see `until`).
+ * @example
+ * const token: UntilToken = until('\r\n');
+ * const line = yield* token;
+ */
 export class UntilToken extends SocketWaitToken<string> {
   readonly kind = TokenKind.Until;
   readonly sentinel: Buffer;
@@ -129,7 +145,13 @@ export class UntilToken extends SocketWaitToken<string> {
   }
 }
 
-/** The token `bytes()` returns. */
+/**
+ * The token `bytes()` returns. Suspends the routine that yields it until `count` bytes
+ * are buffered (see `bytes`).
+ * @example
+ * const token: BytesToken = bytes(4);
+ * const header = yield* token; // a Buffer of 4 bytes
+ */
 export class BytesToken extends SocketWaitToken<Buffer> {
   readonly kind = TokenKind.Bytes;
   constructor(readonly count: number) {
@@ -138,7 +160,13 @@ export class BytesToken extends SocketWaitToken<Buffer> {
   }
 }
 
-/** The token `receive()` returns. */
+/**
+ * The token `receive()` returns. Suspends the routine that yields it until at least one
+ * byte is buffered (see `receive`).
+ * @example
+ * const token: ReceiveToken = receive(16 * 1024);
+ * const chunk = yield* token; // 1 to 16384 bytes
+ */
 export class ReceiveToken extends SocketWaitToken<Buffer> {
   readonly kind = TokenKind.Receive;
   constructor(readonly max: number) {

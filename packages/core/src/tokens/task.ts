@@ -3,10 +3,20 @@ import { isRoutine, type Outcome, type Routine, type Runner } from '../runner.js
 import type { Yieldable } from '../yieldable.js';
 import { type Teardown, type TokenContext, Token, TokenKind } from './token.js';
 
-/** Something a task, `timeout`, `all` or `race` can run: a routine (generator object) or a token. */
+/**
+ * Something a task, `timeout`, `all` or `race` can run: a routine (generator object) or a token.
+ * @example
+ * const ops: Runnable<string>[] = [lookup('a'), until('\r\n')];
+ * const [fromLookup, line] = yield* all(ops);
+ */
 export type Runnable<T = unknown> = Routine<T> | Token<T>;
 
-/** The result a runnable gives: a routine's return value, a token's result. */
+/**
+ * The result a runnable gives: a routine's return value, a token's result.
+ * @example
+ * type Line = ResultOf<UntilToken>;                  // string
+ * type Answer = ResultOf<ReturnType<typeof lookup>>; // what lookup's generator returns
+ */
 export type ResultOf<O> = O extends Token<infer T> ? T : O extends Generator<Yieldable, infer R, unknown> ? R : never;
 
 function routineOf(op: unknown, what: string): Routine {

@@ -37,10 +37,26 @@ export enum TokenKind {
  * What a token may be in a group (`yield [a, b]`, `first(a, b)`): not at all (`null`),
  * the group's one socket wait, its one sleep, or one of any number of waits (events,
  * queue gets, signals, datagram receives).
+ * @example
+ * class Ding extends CustomToken<string> {
+ *   override get group(): GroupRole { return 'wait'; } // may sit in a group beside a sleep
+ *   start(context: TokenContext<string>) { return bell.onRing(() => context.resolve('ding')); }
+ * }
  */
 export type GroupRole = 'socket' | 'sleep' | 'wait' | null;
 
-/** Undoes a started operation; called once when the suspension ends, however it ends. */
+/**
+ * Undoes a started operation; called once when the suspension ends, however it ends:
+ * a function, or an object with `cancel` (one object can then be both the pending
+ * operation and its teardown).
+ * @example
+ * class Second extends CustomToken<true> {
+ *   start(context: TokenContext<true>): Teardown {
+ *     const timer = setTimeout(() => context.resolve(true), 1000);
+ *     return () => clearTimeout(timer);
+ *   }
+ * }
+ */
 export type Teardown =
   | (() => void)
   | {
@@ -51,6 +67,14 @@ export type Teardown =
 /**
  * What a token sees while it runs. Call exactly one of `resolve`/`reject`, synchronously
  * inside `start` or later; calls after the first, or after the routine moved on, are ignored.
+ * @example
+ * class ReadText extends CustomToken<string> {
+ *   constructor(readonly path: string) { super(); }
+ *   start(context: TokenContext<string>) {
+ *     readFile(this.path, 'utf8').then((text) => context.resolve(text), (error: unknown) => context.reject(error));
+ *   }
+ * }
+ * const config = yield* new ReadText('config.json');
  */
 export interface TokenContext<T> {
   readonly hub: Hub;
@@ -60,7 +84,9 @@ export interface TokenContext<T> {
   readonly connection: Connection | null;
   /** True once resolved, rejected or torn down: a late event should be passed on, not consumed. */
   readonly settled: boolean;
+  /** Resumes the routine with `value` as the token's result. */
   resolve(value: T): void;
+  /** Throws `error` into the routine where it yielded the token. */
   reject(error: unknown): void;
 }
 
@@ -75,7 +101,14 @@ export interface TokenContext<T> {
  */
 export const NOT_NOW: unique symbol = Symbol.for('diesel.notNow') as never;
 
-/** Anything the runner can start: a token, or one of core's internal operations (a promise, a producer). */
+/**
+ * Anything the runner can start: a token, or one of core's internal operations (a
+ * promise, a producer). Every `Token` is one; write a `CustomToken` rather than
+ * implementing this yourself.
+ * @example
+ * const op: Operation<string> = until('\r\n');
+ * console.log(op.group); // 'socket': groupable as the group's one socket wait
+ */
 export interface Operation<T> {
   /** True if this operation may be a member of a group, and in which role. */
   readonly group: GroupRole;
@@ -92,7 +125,11 @@ export interface Operation<T> {
 
 /**
  * The base of every token. Subclasses implement `start`; `group` says whether and how
- * the token may be grouped (default: not at all).
+ * the token may be grouped (default: not at all). Core's own tokens extend it; tokens
+ * built elsewhere extend `CustomToken`. Either way `yield token` and `yield* token` work.
+ * @example
+ * const token: Token<string> = until('\r\n');
+ * const line = yield* token; // typed: string
  */
 export abstract class Token<T> implements Operation<T> {
   declare readonly __result?: T;
@@ -130,6 +167,14 @@ export function isToken(value: object): value is Token<unknown> {
  * The base for tokens built outside core (STARTTLS, a client's connect). `start` begins
  * the operation and may return a function that cancels it (called when the suspension
  * ends: on resume, on halt, or when the routine is cancelled).
+ * @example
+ * class Later extends CustomToken<string> {
+ *   start(context: TokenContext<string>) {
+ *     const timer = setTimeout(() => context.resolve('done'), 100);
+ *     return () => clearTimeout(timer); // cancelled, halted, or lost a race
+ *   }
+ * }
+ * const result = yield* new Later(); // 'done'
  */
 export abstract class CustomToken<T> extends Token<T> {
   declare readonly kind: TokenKind.Custom;

@@ -7,7 +7,13 @@ export interface EventWaiter {
   fired(value: unknown): boolean;
 }
 
-/** The token `wait()` returns. */
+/**
+ * The token `wait()` returns. Suspends the routine that yields it until the event is
+ * fired; groupable.
+ * @example
+ * const token: WaitToken<string> = wait<string>('chat');
+ * const message = yield* token;
+ */
 export class WaitToken<T = unknown> extends Token<T> {
   readonly kind = TokenKind.Wait;
   constructor(readonly event: string) {
@@ -42,7 +48,12 @@ class Waiting implements EventWaiter {
   }
 }
 
-/** The token `fire()` returns. */
+/**
+ * The token `fire()` returns. Does not suspend; its result is how many waiters it woke.
+ * @example
+ * const token: FireToken = fire('chat', 'hello');
+ * const woken = yield* token;
+ */
 export class FireToken extends Token<number> {
   readonly kind = TokenKind.Fire;
   constructor(

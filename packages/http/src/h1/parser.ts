@@ -18,10 +18,26 @@ import { HttpError, type HttpErrorCode } from '../errors.js';
 import { HttpHeaders } from '../headers.js';
 import { FIELD_VALUE, HEX, HTTP_METHODS, type Protocol, QDTEXT, REASON, RTSP_METHODS, TARGET, TOKEN, validVersion } from './grammar.js';
 
-/** How a message's body is delimited. */
+/**
+ * How a message's body is delimited: no body, `Content-Length`, chunked, or until the
+ * connection closes (responses only).
+ * @example
+ * const parser = new H1Parser('request');
+ * parser.feed(Buffer.from('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi'));
+ * const event = parser.next();
+ * if (event?.type === 'head') console.log(event.head.framing satisfies BodyFraming); // 'length'
+ */
 export type BodyFraming = 'none' | 'length' | 'chunked' | 'eof';
 
-/** A parsed start line and header section. */
+/**
+ * A parsed start line and header section: the `head` of a `head` event.
+ * @example
+ * const event = parser.next();
+ * if (event?.type === 'head') {
+ *   const head: MessageHead = event.head;
+ *   console.log(head.method, head.url, head.headers.first('host'));
+ * }
+ */
 export interface MessageHead {
   /** Request method (`''` in a response). */
   readonly method: string;
@@ -53,7 +69,15 @@ export interface MessageHead {
   readonly expect: string | undefined;
 }
 
-/** What `next()` gives. Data slices view the fed buffer: copy them to keep them past it. */
+/**
+ * What `next()` gives. Data slices view the fed buffer: copy them to keep them past it.
+ * @example
+ * const parts: Buffer[] = [];
+ * for (let event = parser.next(); event !== undefined; event = parser.next()) {
+ *   if (event.type === 'data') parts.push(Buffer.from(event.data));
+ *   else if (event.type === 'end') break;
+ * }
+ */
 export type ParserEvent =
   | { readonly type: 'head'; readonly head: MessageHead }
   | { readonly type: 'data'; readonly data: Buffer }
@@ -61,7 +85,12 @@ export type ParserEvent =
   /** The message ended and what follows is another protocol: the parser consumes no more. */
   | { readonly type: 'upgrade' };
 
-/** Limits, each with its default. */
+/**
+ * Limits of the HTTP/1.1 parser, each with its default; the server's and client's
+ * options include them.
+ * @example
+ * const parser = new H1Parser('request', { maxHeaderSize: 8 * 1024, maxHeaders: 50 });
+ */
 export interface ParserLimits {
   /** Most bytes in a start line plus header section (default 16 KiB). */
   maxHeaderSize?: number;

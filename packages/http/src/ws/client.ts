@@ -6,6 +6,11 @@ import { acceptKey, headerTokens, parseExtensions } from './handshake.js';
 import { ReadChunk, WriteChunks } from './io.js';
 import { DEFAULT_DEFLATE_THRESHOLD, type DeflateSettings, type PerMessageDeflateOption, WebSocket, type WebSocketLimits } from './socket.js';
 
+/**
+ * What `WebSocketClient.connect(url, options)` takes; all optional.
+ * @example
+ * const ws = yield* WebSocketClient.connect('ws://localhost:8000/ws', { origin: 'http://localhost:8000', protocols: ['chat'] });
+ */
 export interface WebSocketClientOptions extends WebSocketLimits {
   /** Sent as the `Origin` header (browsers always send one; other clients need not). */
   origin?: string;

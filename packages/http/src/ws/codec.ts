@@ -9,7 +9,12 @@ import { CloseCode, WebSocketError, protocolError } from './errors.js';
  * (`websocket.ts`, `client.ts`) only moves bytes between a connection and these.
  */
 
-/** Frame opcodes (RFC 6455 §5.2). */
+/**
+ * Frame opcodes (RFC 6455 §5.2), by name: the first argument of `encodeFrame` and
+ * `frameHeader`.
+ * @example
+ * const ping = encodeFrame(Opcode.PING, Buffer.from('are you there?'));
+ */
 export const Opcode = {
   CONTINUATION: 0x0,
   TEXT: 0x1,
@@ -19,13 +24,31 @@ export const Opcode = {
   PONG: 0xa,
 } as const;
 
-/** Default largest message, assembled from all its fragments: 16 MiB. */
+/**
+ * Default largest message, assembled from all its fragments: 16 MiB. A bigger one closes
+ * the socket with 1009 (`MESSAGE_TOO_BIG`); `maxMessageSize` changes it.
+ * @example
+ * websocket(handler, { origins, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE / 16 }); // 1 MiB
+ */
 export const DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
 
-/** Largest payload of a control frame (ping, pong, close). */
+/**
+ * Largest payload of a control frame (ping, pong, close), in bytes: 125, fixed by
+ * RFC 6455 §5.5. A longer one from the peer is a protocol error (close 1002).
+ * @example
+ * const data = Buffer.from(note).subarray(0, MAX_CONTROL_PAYLOAD);
+ * yield* ws.ping(data);
+ */
 export const MAX_CONTROL_PAYLOAD = 125;
 
-/** What the parser gives out: a whole message, or a control frame. */
+/**
+ * What the parser gives out: a whole message, or a control frame.
+ * @example
+ * for (let event = parser.next(); event !== null; event = parser.next()) {
+ *   if (event.type === 'text') console.log('message', event.data);
+ *   else if (event.type === 'close') console.log('close', event.code);
+ * }
+ */
 export type WebSocketEvent =
   | { readonly type: 'text'; readonly data: string }
   | { readonly type: 'binary'; readonly data: Buffer }
@@ -39,6 +62,11 @@ export type WebSocketEvent =
    */
   | { readonly type: 'compressed'; readonly binary: boolean; readonly data: Buffer };
 
+/**
+ * What `new FrameParser(options)` takes: whose frames it reads, and its limits.
+ * @example
+ * const parser = new FrameParser({ role: 'server', maxMessageSize: 1024 * 1024 });
+ */
 export interface FrameParserOptions {
   /**
    * Whose frames are parsed. `'server'` parses frames *from clients*, which must be masked;
@@ -63,7 +91,14 @@ export interface FrameParserOptions {
   deferInflate?: boolean;
 }
 
-/** The parser's states, named after the part of the frame it is waiting for. */
+/**
+ * The parser's states, named after the part of the frame it is waiting for.
+ * @example
+ * const parser = new FrameParser({ role: 'client' });
+ * parser.push(Buffer.from([0x81])); // the first byte of a text frame
+ * parser.next();
+ * console.log(parser.state === ParserState.GET_INFO); // false: the length byte is missing
+ */
 export enum ParserState {
   GET_INFO,
   GET_PAYLOAD_LENGTH_16,
@@ -444,6 +479,11 @@ function toBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
+/**
+ * How `encodeFrame` and `frameHeader` build a frame; all optional.
+ * @example
+ * const first = encodeFrame(Opcode.TEXT, Buffer.from('hel'), { fin: false, mask: randomBytes(4) });
+ */
 export interface FrameOptions {
   /** Last frame of the message (default true). */
   fin?: boolean;

@@ -1,6 +1,11 @@
 import { DieselError } from '@diesel/core';
 
-/** Close codes RFC 6455 §7.4.1 defines, by name. */
+/**
+ * Close codes RFC 6455 §7.4.1 defines, by name: what `ws.close(code)` sends and
+ * `WebSocketError.closeCode` holds.
+ * @example
+ * yield* ws.close(CloseCode.POLICY_VIOLATION, 'not allowed');
+ */
 export const CloseCode = {
   NORMAL: 1000,
   GOING_AWAY: 1001,
@@ -17,7 +22,15 @@ export const CloseCode = {
   INTERNAL_ERROR: 1011,
 } as const;
 
-/** Stable `code` strings of {@link WebSocketError}. */
+/**
+ * Stable `code` strings of {@link WebSocketError}.
+ * @example
+ * try {
+ *   yield* ws.wait();
+ * } catch (error) {
+ *   if (error instanceof WebSocketError && error.code === 'DIESEL_ERR_WS_MESSAGE_TOO_BIG') console.warn('client sent too much');
+ * }
+ */
 export type WebSocketErrorCode =
   | 'DIESEL_ERR_WS_PROTOCOL'
   | 'DIESEL_ERR_WS_INVALID_UTF8'

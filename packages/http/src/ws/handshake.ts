@@ -29,17 +29,33 @@ export function headerTokens(headers: HttpHeaders, name: string): string[] {
   return tokens;
 }
 
-/** The request facts the server's handshake check reads. */
+/**
+ * The request facts the server's handshake check reads: an `HttpRequest` is one.
+ * @example
+ * const upgrade: UpgradeRequest = { method: 'GET', version: '1.1', headers: request.headers };
+ * const check = checkUpgrade(upgrade, ['https://chat.example']);
+ */
 export interface UpgradeRequest {
   readonly method: string;
   readonly version: string;
   readonly headers: HttpHeaders;
 }
 
-/** Which origins may open a socket: a list of `scheme://host[:port]`, or `'*'` for any. */
+/**
+ * Which origins may open a socket: a list of `scheme://host[:port]`, or `'*'` for any.
+ * @example
+ * const origins: OriginPolicy = ['http://localhost:8000', 'https://app.example'];
+ * websocket(handler, { origins });
+ */
 export type OriginPolicy = readonly string[] | '*';
 
-/** The outcome of checking an upgrade request. */
+/**
+ * The outcome of checking an upgrade request: the key and offered subprotocols, or the
+ * HTTP status to refuse it with.
+ * @example
+ * const check: UpgradeCheck = checkUpgrade(request, '*');
+ * if (!check.ok) return textResponse(check.status, `${check.reason}\n`, check.headers);
+ */
 export type UpgradeCheck =
   | { readonly ok: true; readonly key: string; readonly protocols: readonly string[] }
   | { readonly ok: false; readonly status: 400 | 403 | 426; readonly reason: string; readonly headers?: Readonly<Record<string, string>> };
@@ -124,7 +140,12 @@ function headerTokensKeepCase(headers: HttpHeaders, name: string): string[] {
   return tokens;
 }
 
-/** One extension offer or answer from `Sec-WebSocket-Extensions`: its name and parameters (value `true` when bare). */
+/**
+ * One extension offer or answer from `Sec-WebSocket-Extensions`: its name and parameters (value `true` when bare).
+ * @example
+ * const [offer]: ExtensionOffer[] = parseExtensions(['permessage-deflate; client_max_window_bits']) ?? [];
+ * offer?.params.get('client_max_window_bits'); // true
+ */
 export interface ExtensionOffer {
   readonly name: string;
   readonly params: ReadonlyMap<string, string | true>;
@@ -167,7 +188,12 @@ export function parseExtensions(values: readonly string[]): ExtensionOffer[] | n
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-/** What the server agreed for permessage-deflate: the response value and the window it compresses with. */
+/**
+ * What the server agreed for permessage-deflate: the response value and the window it compresses with.
+ * @example
+ * const agreed: DeflateAgreement | null = negotiateDeflate(request.headers.get('sec-websocket-extensions'));
+ * if (agreed !== null) console.log(agreed.response, agreed.windowBits);
+ */
 export interface DeflateAgreement {
   /** The `Sec-WebSocket-Extensions` response value. */
   readonly response: string;

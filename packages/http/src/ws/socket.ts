@@ -5,10 +5,20 @@ import { FrameParser, MAX_CONTROL_PAYLOAD, Opcode, deflateMessage, deflateMessag
 import { CloseCode, WebSocketError } from './errors.js';
 import { AfterPromise, ReadChunk, WriteChunks } from './io.js';
 
-/** A received message: text as a string, binary as bytes. */
+/**
+ * A received message: text as a string, binary as bytes.
+ * @example
+ * const message: WebSocketMessage | null = yield* ws.wait();
+ * if (typeof message === 'string') yield* ws.send(message.toUpperCase());
+ */
 export type WebSocketMessage = string | Buffer;
 
-/** Limits and timers shared by server and client sockets; each has a documented default. */
+/**
+ * Limits and timers shared by server and client sockets; each has a documented default.
+ * @example
+ * const limits: WebSocketLimits = { maxMessageSize: 1024 * 1024, pingInterval: 30, closeTimeout: 2 };
+ * websocket(handler, { origins: '*', ...limits });
+ */
 export interface WebSocketLimits {
   /** Largest message (all fragments together) accepted, in bytes; more is close 1009. Default 16 MiB. */
   maxMessageSize?: number;
@@ -24,6 +34,12 @@ export interface WebSocketLimits {
   closeTimeout?: number;
 }
 
+/**
+ * What `new WebSocket(connection, options)` takes: for a socket over a connection whose
+ * handshake you did yourself (`websocket()` and `WebSocketClient.connect` do it for you).
+ * @example
+ * const ws = new WebSocket(yield* thisConnection(), { role: 'server', protocol: 'chat' });
+ */
 export interface WebSocketOptions extends WebSocketLimits {
   /** `'server'`: we receive masked frames and send unmasked ones; `'client'`: the reverse. */
   role: 'server' | 'client';
@@ -35,7 +51,13 @@ export interface WebSocketOptions extends WebSocketLimits {
   deflate?: DeflateSettings | null;
 }
 
-/** Compression settings of a socket that negotiated permessage-deflate. */
+/**
+ * Compression settings of a socket that negotiated permessage-deflate (the handshake
+ * makes them; given to the `WebSocket` constructor).
+ * @example
+ * const deflate: DeflateSettings = { threshold: DEFAULT_DEFLATE_THRESHOLD, windowBits: 15 };
+ * const ws = new WebSocket(connection, { role: 'server', deflate });
+ */
 export interface DeflateSettings {
   /** Messages shorter than this many bytes are sent uncompressed. */
   readonly threshold: number;
@@ -43,10 +65,20 @@ export interface DeflateSettings {
   readonly windowBits: number;
 }
 
-/** The `perMessageDeflate` option of servers and clients: on, or on with a threshold. */
+/**
+ * The `perMessageDeflate` option of servers and clients: on, or on with a threshold.
+ * @example
+ * const perMessageDeflate: PerMessageDeflateOption = { threshold: 256 };
+ * websocket(handler, { origins: '*', perMessageDeflate });
+ */
 export type PerMessageDeflateOption = boolean | { /** Compress messages of at least this many bytes (default 1024). */ threshold?: number };
 
-/** Default: messages under 1 KiB are not worth compressing. */
+/**
+ * Default `perMessageDeflate` threshold, in bytes: messages under 1 KiB are sent
+ * uncompressed (not worth it).
+ * @example
+ * websocket(handler, { origins, perMessageDeflate: { threshold: 4 * DEFAULT_DEFLATE_THRESHOLD } });
+ */
 export const DEFAULT_DEFLATE_THRESHOLD = 1024;
 
 /** Frames up to this size are sent as one buffer (one copy); bigger payloads are written after their header, uncopied. */

@@ -6,9 +6,22 @@ import { CloseCode, WebSocketError } from './errors.js';
 import { type OriginPolicy, acceptKey, checkUpgrade, negotiateDeflate } from './handshake.js';
 import { DEFAULT_DEFLATE_THRESHOLD, type PerMessageDeflateOption, WebSocket, type WebSocketLimits } from './socket.js';
 
-/** What `websocket()` runs once the handshake is done: a generator given the socket and the upgrade request. */
+/**
+ * What `websocket()` runs once the handshake is done: a generator given the socket and the upgrade request.
+ * @example
+ * const shout: WebSocketHandler = function* (ws, request) {
+ *   yield* ws.send(`hello from ${request.url}`);
+ *   for (let m = yield* ws.wait(); m !== null; m = yield* ws.wait()) yield* ws.send(String(m).toUpperCase());
+ * };
+ */
 export type WebSocketHandler = (ws: WebSocket, request: HttpRequest) => Routine<unknown>;
 
+/**
+ * What `websocket(handler, options)` takes: who may connect, subprotocols, compression,
+ * and the socket limits; all optional.
+ * @example
+ * websocket(handler, { origins: ['http://localhost:8000'], protocols: ['chat'], perMessageDeflate: true });
+ */
 export interface WebSocketServerOptions extends WebSocketLimits {
   /**
    * The page origins (`scheme://host[:port]`) allowed to open the socket, or `'*'` for
