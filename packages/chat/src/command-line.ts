@@ -14,6 +14,10 @@ export interface ChatCommand {
   nickTimeout?: number;
   /** Seconds a member may stay silent before it is closed (`--idle-timeout`, 0 for never; absent: the default, 1800). */
   idleTimeout?: number;
+  /** Redis to span processes with (`--redis redis://host:port`); absent: the room lives in this process. */
+  redis?: string;
+  /** The room's name across processes (`--room`, default `lobby`). */
+  room?: string;
 }
 
 export const DEFAULT_CHAT_PORT = 8001;
@@ -25,7 +29,7 @@ export const DEFAULT_WEB_PORT = 8088;
  * process.stdout.write(CHAT_USAGE);
  */
 export const CHAT_USAGE = `usage: diesel-chat [--port N] [--web-port M | --no-web] [--host ADDRESS] [--origin URL]...
-                   [--nick-timeout S] [--idle-timeout S]
+                   [--nick-timeout S] [--idle-timeout S] [--redis URL [--room NAME]]
 
 The diesel chat room: a line protocol on TCP port N (send your nick, then lines) and a
 browser page with a WebSocket on HTTP port M, both in the same room.
@@ -39,6 +43,10 @@ browser page with a WebSocket on HTTP port M, both in the same room.
   --nick-timeout S seconds a TCP client has to send its nick (default 30)
   --idle-timeout S seconds a TCP member may send nothing before it is closed
                    (default 1800; 0: never)
+  --redis URL      one room across every diesel-chat process on this Redis
+                   (redis://[:password@]host[:port][/db]; needs @diesel/redis)
+  --room NAME      the room's name on Redis (default lobby): processes with the same
+                   --redis and --room share one room
   -h, --help       show this text
 `;
 
@@ -84,6 +92,18 @@ export function parseChatCommandLine(args: readonly string[]): ChatCommand | nul
       case '--idle-timeout':
         command.idleTimeout = secondsFlag(value(), '--idle-timeout');
         break;
+      case '--redis': {
+        const url = value();
+        if (url === undefined || !/^rediss?:\/\/[^/]/.test(url)) throw new ChatError('DIESEL_ERR_CHAT_USAGE', `--redis needs a redis:// or rediss:// URL, got ${JSON.stringify(url ?? '')}`);
+        command.redis = url;
+        break;
+      }
+      case '--room': {
+        const room = value();
+        if (room === undefined || !/^[\w.-]{1,64}$/.test(room)) throw new ChatError('DIESEL_ERR_CHAT_USAGE', `--room needs a name of 1 to 64 letters, digits, _ . -, got ${JSON.stringify(room ?? '')}`);
+        command.room = room;
+        break;
+      }
       case '--no-web':
         command.webPort = null;
         break;
