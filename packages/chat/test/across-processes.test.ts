@@ -42,9 +42,9 @@ interface ChatProcess {
   stop(): Promise<number | null>;
 }
 
-async function chatProcess(extra: string[] = []): Promise<ChatProcess> {
+async function chatProcess(extra: string[] = [], url = redis.url): Promise<ChatProcess> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`pnpm build\` in packages/chat before the tests`);
-  const child = spawn(process.execPath, [CLI, '--port', '0', '--web-port', '0', '--host', '127.0.0.1', '--redis', redis.url, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, '--port', '0', '--web-port', '0', '--host', '127.0.0.1', '--redis', url, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let stdout = '';
   let stderr = '';
@@ -88,6 +88,14 @@ async function whoLine(client: LineClient): Promise<string> {
     if (line === null) throw new Error('connection ended waiting for /who');
     if (line.startsWith('* in the room: ')) return line;
   }
+}
+
+async function eventually(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`gave up waiting for ${what}`);
 }
 
 /** A page expression (evaluated in the browser): the chat log shows `text`. */
@@ -151,6 +159,42 @@ describe('one chat room across three diesel-chat --redis processes', () => {
     await untilMatch(alice, /^\* .*alice2.* joined$/);
     other.send('hi');
     await alice.until('alice2: hi');
+  });
+
+  it('Redis killed: each process still serves its own members, logs the losses, and the room is one again once Redis is back', { timeout: 90_000 }, async () => {
+    const own = await startRedis();
+    try {
+      const [one, two] = await Promise.all([chatProcess([], own.url), chatProcess([], own.url)]);
+      const alice = await LineClient.join(one.tcp, 'alice');
+      const bob = await LineClient.join(one.tcp, 'bob');
+      const carol = await LineClient.join(two.tcp, 'carol');
+      await untilMatch(alice, /carol.* joined$/);
+      await own.kill();
+      alice.send('redis is down');
+      await bob.until('alice: redis is down');
+      await eventually(() => /redis events: .*(lost|not sent)/.test(one.stderr()), 'process one to log the loss');
+      // A newcomer on the same process is served as usual.
+      const dave = await LineClient.join(one.tcp, 'dave');
+      dave.send('still here');
+      await alice.until('dave: still here');
+      await own.restart();
+      // Both sides reconnect with backoff; lines said meanwhile may be lost (pub/sub is at
+      // most once, and every loss is logged): say lines until one crosses.
+      let crossed = false;
+      const heard = untilMatch(carol, /^alice: back \d+$/).then(() => (crossed = true));
+      for (let i = 0; i < 150 && !crossed; i++) {
+        alice.send(`back ${i}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      await heard;
+      // And the other way.
+      carol.send('carol is back too');
+      await alice.until('carol: carol is back too');
+      expect(one.child.exitCode).toBeNull();
+      expect(two.child.exitCode).toBeNull();
+    } finally {
+      await own.stop();
+    }
   });
 
   it('a chat page in headless Chromium on one process sees a line typed by a TCP client on another', async () => {

@@ -92,6 +92,21 @@ describe('ChatRoom across processes (in-memory bus)', () => {
     expect(a.room.nicks).toEqual(['alice']);
   });
 
+  it('malformed room messages on the bus are ignored; the next good one is delivered', async () => {
+    const peers = new Set<MemoryBus>();
+    const a = await node(peers);
+    const alice = await run(a.room.join('alice'), { hub: a.app.hub });
+    const deliver = (value: unknown): number => a.bus.context!.deliver('diesel-chat:lobby', value);
+    for (const junk of [null, 'text', 42, { k: 'say', line: 'no sender' }, { r: 'x', k: 'say', line: 7 }, { r: 'x', k: 'join' }, { r: 'x', k: 'leave', nicks: 'alice' }, { r: 'x', k: 'what' }]) {
+      deliver(junk);
+    }
+    deliver({ r: 'x', k: 'say', line: 'mallory: \u001b[2Jhi' });
+    const lines = await until(a.app, alice, /^mallory: /);
+    // Control characters from the bus are cleaned like a local member's.
+    expect(lines.at(-1)).toBe('mallory: [2Jhi');
+    expect(a.room.nicks).toEqual(['alice']);
+  });
+
   it('without a spanning bus the room stays in the process and publishes nothing', async () => {
     const app = new Application({ logger: new MemoryLogger() });
     await app.start();

@@ -47,7 +47,7 @@ export interface EventBus {
   publish(event: string, json: string | undefined): void;
   /**
    * Called when the application halts, after its routines were stopped (their `finally`
-   * blocks may have fired) and before its connections are closed. Must return promptly,
+   * blocks may have called `hub.publish`) and before its connections are closed. Must return promptly,
    * even with the other end gone; may write what it still holds, best effort.
    */
   close(): void;

@@ -278,7 +278,7 @@ export class Hub {
     this.#events.clear();
     for (const handle of this.#restarts) this.clock.cancel(handle);
     this.#restarts.clear();
-    // After the routines, whose finally blocks may still fire, and before the
+    // After the routines, whose finally blocks may still publish, and before the
     // connections, so that a bus can write what it holds on its own.
     this.#closeEvents();
     // After the routines, so their finally blocks could still say goodbye on these.

@@ -217,6 +217,37 @@ describe('event bus', () => {
     await Promise.all([a.halted(), b.halted()]);
   });
 
+  it('halting: what finally blocks publish (hub.publish; a yielded token is not run while halting) still reaches the bus, then it closes', async () => {
+    const network = new MemoryNetwork();
+    const bus = network.bus();
+    const order: string[] = [];
+    const publish = bus.publish.bind(bus);
+    bus.publish = (event, json) => {
+      order.push(`publish ${event}`);
+      publish(event, json);
+    };
+    const close = bus.close.bind(bus);
+    bus.close = () => {
+      order.push('close');
+      close();
+    };
+    const app = new Application({ events: bus });
+    app.addLoop(
+      new Loop(function* goodbye(): Routine<void> {
+        try {
+          yield* wait('never');
+        } finally {
+          app.hub.publish('bye', 'from the finally block');
+        }
+      }),
+    );
+    await app.start();
+    app.halt();
+    await app.halted();
+    expect(order).toEqual(['publish bye', 'close']);
+    expect(bus.published).toEqual([['bye', '"from the finally block"']]);
+  });
+
   it('a bus that cannot open fails run() with its error, and nothing listens', async () => {
     const failing: EventBus = {
       open: () => Promise.reject(new Error('no route to the bus')),
