@@ -99,8 +99,8 @@ function escapeHtml(text: string): string {
  */
 export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const host = options.host ?? DEFAULT_HOST;
-  const logger = options.logger ?? new Logger({ verbosity: LOGLVL_INFO, outputs: process.stdout });
-  const app = new Application(options.redis === undefined ? { logger } : { logger, events: redisEvents({ url: options.redis }) });
+  const events = options.redis === undefined ? {} : { events: redisEvents({ url: options.redis }) };
+  const app = new Application({ logger: options.logger ?? new Logger({ verbosity: LOGLVL_INFO, outputs: process.stdout }), ...events });
   const room = new ChatRoom();
   const echo = new Service(handleEcho, { port: options.echoPort ?? DEFAULT_PORTS.echo, host, name: 'echo' });
   const chat = chatService({ port: options.chatPort ?? DEFAULT_PORTS.chat, host, room });
