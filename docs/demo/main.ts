@@ -9,6 +9,8 @@
  * Ports come from flags, then environment variables, then defaults:
  *   --http-port / DIESEL_DEMO_HTTP_PORT (8088), --echo-port / DIESEL_DEMO_ECHO_PORT (8000),
  *   --chat-port / DIESEL_DEMO_CHAT_PORT (8001), --host / DIESEL_DEMO_HOST (every interface).
+ * With --redis URL / DIESEL_DEMO_REDIS, the chat room spans every demo process on that
+ * Redis (start a second one on other ports: a line said in one reaches the other).
  * Run it with `bash scripts/demo.sh` (builds everything, then runs this file's build).
  */
 import { pathToFileURL } from 'node:url';
@@ -16,6 +18,7 @@ import { Application, DieselError, type DieselLogger, type RemoteAddress, type R
 import { ChatRoom, chatRoutes, chatService } from '@diesel/chat';
 import { HttpHeaders, HttpServer, type HttpRequest, type HttpResponse, router } from '@diesel/http';
 import { LOGLVL_INFO, Logger } from '@diesel/log';
+import { redisEvents } from '@diesel/redis';
 import { liveGraphRoutes } from '../../packages/http/examples/live-graph/live-graph.js';
 
 export interface DemoOptions {
@@ -29,6 +32,8 @@ export interface DemoOptions {
   host?: string;
   /** Where the Application logs (default: `@diesel/log`'s Logger at info, to stdout). */
   logger?: DieselLogger;
+  /** Redis URL: the chat room spans every demo process on it (`redisEvents`); default: in this process. */
+  redis?: string;
 }
 
 export interface Demo {
@@ -94,7 +99,8 @@ function escapeHtml(text: string): string {
  */
 export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const host = options.host ?? DEFAULT_HOST;
-  const app = new Application({ logger: options.logger ?? new Logger({ verbosity: LOGLVL_INFO, outputs: process.stdout }) });
+  const events = options.redis === undefined ? {} : { events: redisEvents({ url: options.redis }) };
+  const app = new Application({ logger: options.logger ?? new Logger({ verbosity: LOGLVL_INFO, outputs: process.stdout }), ...events });
   const room = new ChatRoom();
   const echo = new Service(handleEcho, { port: options.echoPort ?? DEFAULT_PORTS.echo, host, name: 'echo' });
   const chat = chatService({ port: options.chatPort ?? DEFAULT_PORTS.chat, host, room });
@@ -127,11 +133,14 @@ export function demoOptions(argv: readonly string[], env: NodeJS.ProcessEnv): De
     return Number(text);
   };
   const host = flag('host') ?? env.DIESEL_DEMO_HOST;
+  const redis = flag('redis') ?? env.DIESEL_DEMO_REDIS;
+  if (redis !== undefined && redis !== '' && !/^rediss?:\/\/[^/]/.test(redis)) throw new Error(`--redis / DIESEL_DEMO_REDIS: not a redis:// URL: ${JSON.stringify(redis)}`);
   return {
     httpPort: port('http-port', 'DIESEL_DEMO_HTTP_PORT', DEFAULT_PORTS.http),
     echoPort: port('echo-port', 'DIESEL_DEMO_ECHO_PORT', DEFAULT_PORTS.echo),
     chatPort: port('chat-port', 'DIESEL_DEMO_CHAT_PORT', DEFAULT_PORTS.chat),
     ...(host === undefined || host === '' ? {} : { host }),
+    ...(redis === undefined || redis === '' ? {} : { redis }),
   };
 }
 
@@ -167,6 +176,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       `  chat page   http://${name}:${http}/chat`,
       `  chat (TCP)  nc ${name} ${chat}     send your nick, then lines`,
       `  echo (TCP)  nc ${name} ${echo}`,
+      ...(options.redis === undefined ? [] : [`  the chat room is shared with every demo on ${options.redis.replace(/\/\/([^@/]*)@/, '//***@')}`]),
       'Ctrl-C stops it.',
       '',
     ].join('\n'),

@@ -3,8 +3,9 @@
  * `diesel-chat`: the chat daemon as a program — the TCP line protocol and the browser
  * page in one room, one Application. Prints where it listens; stops on SIGINT/SIGTERM.
  */
-import { Application, Loop, type Service, dieselTimestamp } from '@diesel/core';
+import { Application, type EventBus, Loop, type Service, dieselTimestamp } from '@diesel/core';
 import { CHAT_USAGE, parseChatCommandLine } from './command-line.js';
+import { ChatError } from './errors.js';
 import { ChatRoom } from './room.js';
 import { chatService } from './service.js';
 import { chatWebService } from './web-service.js';
@@ -27,8 +28,17 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   const { host, origins } = command;
-  const room = new ChatRoom();
-  const app = new Application();
+  const room = new ChatRoom(command.room === undefined ? {} : { name: command.room });
+  let events: EventBus | undefined;
+  if (command.redis !== undefined) {
+    try {
+      events = await redisBus(command.redis);
+    } catch (error) {
+      process.stderr.write(`diesel-chat: ${error instanceof Error ? error.message : String(error)}\n`);
+      return 1;
+    }
+  }
+  const app = new Application(events === undefined ? {} : { events });
   const tcp = chatService({
     port: command.port,
     host,
@@ -46,9 +56,12 @@ async function main(args: string[]): Promise<number> {
   // Loops start once every service listens, so the real ports are known here.
   app.addLoop(
     new Loop(function* announce() {
+      // Before any member joins: /who and the nick check know the other processes' members from the first one on.
+      yield* room.open();
       const stamp = `[${dieselTimestamp()}] diesel-chat${app.worker === null ? '' : ` (worker ${app.worker})`}:`;
       process.stdout.write(`${stamp} line protocol on ${where(host, tcp)} (send your nick, then lines)\n`);
       if (web !== null) process.stdout.write(`${stamp} chat page on http://${where(host, web)}/\n`);
+      if (command.redis !== undefined) process.stdout.write(`${stamp} room ${room.name} shared through ${redactedUrl(command.redis)}\n`);
     }),
   );
   app.haltOnSignals();
@@ -60,6 +73,22 @@ async function main(args: string[]): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+/** `@diesel/redis` is an optional peer: loaded only for `--redis`. */
+async function redisBus(url: string): Promise<EventBus> {
+  let redis: { redisEvents(options: { url: string }): EventBus };
+  try {
+    redis = (await import('@diesel/redis')) as typeof redis;
+  } catch (error) {
+    throw new ChatError('DIESEL_ERR_CHAT_REDIS_UNAVAILABLE', `--redis needs the @diesel/redis package: install it next to @diesel/chat (${error instanceof Error ? error.message : String(error)})`);
+  }
+  return redis.redisEvents({ url });
+}
+
+/** The URL without its password, for the log. */
+function redactedUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, '//***@');
 }
 
 main(process.argv.slice(2)).then(

@@ -21,6 +21,10 @@ export interface ChatCommand {
   idleTimeout?: number;
   /** Worker processes sharing the ports (`--workers N`, 2 or more, or `auto`: one per core); absent: this process alone. */
   workers?: number | 'auto';
+  /** Redis to span processes with (`--redis redis://host:port`); absent: the room lives in this process. */
+  redis?: string;
+  /** The room's name across processes (`--room`, default `lobby`). */
+  room?: string;
 }
 
 /**
@@ -42,7 +46,7 @@ export const DEFAULT_WEB_PORT = 8088;
  * process.stdout.write(CHAT_USAGE);
  */
 export const CHAT_USAGE = `usage: diesel-chat [--port N] [--web-port M | --no-web] [--host ADDRESS] [--origin URL]...
-                   [--nick-timeout S] [--idle-timeout S] [--workers N]
+                   [--nick-timeout S] [--idle-timeout S] [--workers N] [--redis URL [--room NAME]]
 
 The diesel chat room: a line protocol on TCP port N (send your nick, then lines) and a
 browser page with a WebSocket on HTTP port M, both in the same room.
@@ -57,7 +61,12 @@ browser page with a WebSocket on HTTP port M, both in the same room.
   --idle-timeout S seconds a TCP member may send nothing before it is closed
                    (default 1800; 0: never)
   --workers N      run N worker processes sharing the ports (2 or more; 'auto': one
-                   per core); each worker has a room of its own
+                   per core); without --redis each worker has a
+                   room of its own
+  --redis URL      one room across every diesel-chat process on this Redis
+                   (redis://[:password@]host[:port][/db]; needs @diesel/redis)
+  --room NAME      the room's name on Redis (default lobby): processes with the same
+                   --redis and --room share one room
   -h, --help       show this text
 `;
 
@@ -108,6 +117,18 @@ export function parseChatCommandLine(args: readonly string[]): ChatCommand | nul
         if (workers === 'auto') command.workers = 'auto';
         else if (workers !== undefined && /^\d+$/.test(workers) && Number(workers) >= 2) command.workers = Number(workers);
         else throw new ChatError('DIESEL_ERR_CHAT_USAGE', `--workers needs a number of processes, 2 or more, or auto, got ${JSON.stringify(workers ?? '')}`);
+        break;
+      }
+      case '--redis': {
+        const url = value();
+        if (url === undefined || !/^rediss?:\/\/[^/]/.test(url)) throw new ChatError('DIESEL_ERR_CHAT_USAGE', `--redis needs a redis:// or rediss:// URL, got ${JSON.stringify(url ?? '')}`);
+        command.redis = url;
+        break;
+      }
+      case '--room': {
+        const room = value();
+        if (room === undefined || !/^[\w.-]{1,64}$/.test(room)) throw new ChatError('DIESEL_ERR_CHAT_USAGE', `--room needs a name of 1 to 64 letters, digits, _ . -, got ${JSON.stringify(room ?? '')}`);
+        command.room = room;
         break;
       }
       case '--no-web':

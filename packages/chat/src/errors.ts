@@ -13,7 +13,9 @@ export type ChatErrorCode =
   /** A member fell more than `maxBacklog` lines behind and was dropped. */
   | 'DIESEL_ERR_CHAT_TOO_SLOW'
   /** The `diesel-chat` command line is not valid. */
-  | 'DIESEL_ERR_CHAT_USAGE';
+  | 'DIESEL_ERR_CHAT_USAGE'
+  /** `--redis` was given but the optional peer `@diesel/redis` is not installed. */
+  | 'DIESEL_ERR_CHAT_REDIS_UNAVAILABLE';
 
 /**
  * Every error `@diesel/chat` raises; branch on `code`. Nick errors are answered to the

@@ -12,6 +12,8 @@ export {
   DEFAULT_MAX_BACKLOG,
   DEFAULT_MAX_MESSAGE_LENGTH,
   DEFAULT_MAX_NICK_LENGTH,
+  DEFAULT_ROOM_NAME,
+  DEFAULT_ROSTER_INTERVAL,
   type ChatRoomOptions,
 } from './room.js';
 export { chatRoutes, type ChatRoutesOptions } from './routes.js';

@@ -1,4 +1,4 @@
-import { Loop, type Routine, first, fire, sleep, wait } from '@diesel/core';
+import { CustomToken, type Hub, Loop, type Routine, type TokenContext, first, fire, sleep, wait } from '@diesel/core';
 import { ChatError } from './errors.js';
 
 /**
@@ -24,6 +24,52 @@ export interface ChatRoomOptions {
    * lines per window rather than one per join.
    */
   announceInterval?: number;
+  /**
+   * The room's name across processes (default `lobby`). With an event bus that spans
+   * processes (`new Application({ events: redisEvents({ url }) })`), rooms of the same
+   * name in every process are one room; it is the event `diesel-chat:<name>` on the bus.
+   */
+  name?: string;
+  /**
+   * Seconds between the roster each process sends the others (default 10): how /who and
+   * nick checks learn of members on other processes after a gap, and how a process that
+   * vanished is noticed — its members are announced as left after three intervals of
+   * silence. Used only when the room spans processes.
+   */
+  rosterInterval?: number;
+}
+
+/**
+ * The default `rosterInterval`, in seconds.
+ * @example
+ * new ChatRoom({ rosterInterval: DEFAULT_ROSTER_INTERVAL / 2 });
+ */
+export const DEFAULT_ROSTER_INTERVAL = 10;
+/**
+ * The default room `name`.
+ * @example
+ * new ChatRoom({ name: DEFAULT_ROOM_NAME });
+ */
+export const DEFAULT_ROOM_NAME = 'lobby';
+/** Rosters missed before a silent process's members are taken for gone. */
+const ROSTERS_MISSED = 3;
+/** Wakes this process's members only: the other processes wake theirs on the room's bus event. */
+const LOCAL = { local: true } as const;
+
+/** What rooms of one name tell each other over the event bus (JSON). */
+interface RoomMessage {
+  /** The sending room instance. */
+  r: string;
+  k: 'say' | 'join' | 'leave' | 'hello' | 'roster' | 'bye';
+  line?: string;
+  nick?: string;
+  nicks?: string[];
+  slow?: boolean;
+}
+
+interface RemoteRoom {
+  readonly nicks: Set<string>;
+  seen: number;
 }
 
 /**
@@ -80,7 +126,17 @@ export class ChatRoom {
   readonly maxMessageLength: number;
   readonly maxBacklog: number;
   readonly announceInterval: number;
+  readonly name: string;
+  readonly rosterInterval: number;
+  /** The bus event rooms of this name share across processes. */
+  readonly busEvent: string;
+  readonly #id = `${process.pid}.${Math.random().toString(36).slice(2, 10)}`;
   readonly #members = new Map<string, ChatMember>();
+  /** Members on other processes, by the room instance that has them. */
+  readonly #remote = new Map<string, RemoteRoom>();
+  /** The hub this room spans processes on, once a member joined on one that does. */
+  #hub: Hub | null = null;
+  #checkedHub: Hub | null = null;
   #joined: string[] = [];
   #left: string[] = [];
   #tooSlow: string[] = [];
@@ -97,15 +153,52 @@ export class ChatRoom {
     const interval = options.announceInterval ?? DEFAULT_ANNOUNCE_INTERVAL;
     if (!(interval >= 0) || !Number.isFinite(interval)) throw new RangeError(`ChatRoom: announceInterval must be a number of seconds >= 0, got ${String(interval)}`);
     this.announceInterval = interval;
+    this.name = options.name ?? DEFAULT_ROOM_NAME;
+    if (this.name === '') throw new RangeError('ChatRoom: name must not be empty');
+    this.busEvent = `diesel-chat:${this.name}`;
+    const roster = options.rosterInterval ?? DEFAULT_ROSTER_INTERVAL;
+    if (!(roster > 0) || !Number.isFinite(roster)) throw new RangeError(`ChatRoom: rosterInterval must be a number of seconds > 0, got ${String(roster)}`);
+    this.rosterInterval = roster;
   }
 
-  /** Nicks in the room, in the order they joined. */
+  /**
+   * Nicks in the whole room: this process's members in the order they joined, then those
+   * on other processes (when the room spans processes) as far as this process knows.
+   */
   get nicks(): string[] {
-    return [...this.#members.keys()];
+    const nicks = [...this.#members.keys()];
+    for (const remote of this.#remote.values()) for (const nick of remote.nicks) if (!this.#members.has(nick)) nicks.push(nick);
+    return nicks;
   }
 
+  /** Members connected to this process. */
   get size(): number {
     return this.#members.size;
+  }
+
+  /** True once the room talks to rooms of its name on other processes (a member joined on an app whose event bus spans processes). */
+  get spansProcesses(): boolean {
+    return this.#hub !== null;
+  }
+
+  /**
+   * Starts talking to the rooms of this name on other processes now (when the current
+   * application's event bus spans processes), rather than at the first join: /who and
+   * the nick check then know the members elsewhere from the first member on. Does
+   * nothing without such a bus, or the second time. Suspends: no.
+   * @example
+   * app.addLoop(new Loop(function* () { yield* room.open(); }));
+   */
+  *open(): Routine<void> {
+    const hub = yield* currentHub();
+    if (hub === this.#checkedHub) return;
+    this.#checkedHub = hub;
+    if (hub.spansProcesses) this.#link(hub);
+  }
+
+  #takenElsewhere(nick: string): boolean {
+    for (const remote of this.#remote.values()) if (remote.nicks.has(nick)) return true;
+    return false;
   }
 
   /**
@@ -130,9 +223,11 @@ export class ChatRoom {
    */
   *join(nick: string): Routine<ChatMember> {
     this.checkNick(nick);
-    if (this.#members.has(nick)) throw new ChatError('DIESEL_ERR_CHAT_NICK_TAKEN', `nick ${JSON.stringify(nick)} is taken`);
+    yield* this.open();
+    if (this.#members.has(nick) || this.#takenElsewhere(nick)) throw new ChatError('DIESEL_ERR_CHAT_NICK_TAKEN', `nick ${JSON.stringify(nick)} is taken`);
     const member = new ChatMember(this, nick, ++this.#memberCount);
     this.#members.set(nick, member);
+    this.#send({ k: 'join', nick });
     member.deliver(`* ${nick} joined`);
     this.#joined.push(nick);
     yield* this.#announceSoon();
@@ -153,7 +248,8 @@ export class ChatRoom {
     // Joins and leaves said before this line are announced before it, in order.
     let crowded = this.#flushAnnouncements();
     crowded = this.#deliverAll(line) || crowded;
-    yield* fire(this.event);
+    this.#send({ k: 'say', line });
+    yield* fire(this.event, undefined, LOCAL);
     if (this.#tooSlow.length > 0) yield* this.#announceSoon();
     if (crowded) yield* sleep(0);
   }
@@ -163,7 +259,108 @@ export class ChatRoom {
     if (this.#members.get(member.nick) !== member) return;
     this.#members.delete(member.nick);
     this.#left.push(member.nick);
+    this.#send({ k: 'leave', nicks: [member.nick] });
     yield* this.#announceSoon();
+  }
+
+  // ---- across processes --------------------------------------------------------------
+  //
+  // Each process's room says what happens to its own members on the bus event
+  // `diesel-chat:<name>`: lines said, joins, leaves. The others deliver the lines to
+  // their members and announce the joins and leaves as if they were their own. A bus
+  // listener (not a wait) receives them, so none is missed between two wake-ups. Rosters
+  // (hello on arrival, then one every rosterInterval) fill /who and the nick check with
+  // the members elsewhere, and let a process that vanished be noticed.
+
+  #link(hub: Hub): void {
+    this.#hub = hub;
+    const unlisten = hub.listen(this.busEvent, (value) => this.#receive(hub, value as RoomMessage));
+    this.#send({ k: 'hello' });
+    this.#send({ k: 'roster', nicks: [...this.#members.keys()] });
+    hub.spawn(this.#rosters(hub, unlisten), { name: `${this.busEvent} rosters` });
+  }
+
+  /** Sends this process's roster every rosterInterval; forgets processes gone silent. */
+  *#rosters(hub: Hub, unlisten: () => void): Routine<void> {
+    try {
+      for (;;) {
+        yield* sleep(this.rosterInterval);
+        this.#send({ k: 'roster', nicks: [...this.#members.keys()] });
+        const stale = performance.now() - ROSTERS_MISSED * this.rosterInterval * 1000;
+        for (const [id, remote] of this.#remote) {
+          if (remote.seen < stale) this.#forget(hub, id);
+        }
+      }
+    } finally {
+      // Halting: the others forget this process's members at once, not after three rosters.
+      this.#send({ k: 'bye' });
+      unlisten();
+      this.#hub = null;
+      this.#checkedHub = null;
+      this.#remote.clear();
+    }
+  }
+
+  #send(message: Omit<RoomMessage, 'r'>): void {
+    this.#hub?.publish(this.busEvent, { r: this.#id, ...message });
+  }
+
+  #receive(hub: Hub, message: RoomMessage): void {
+    if (typeof message !== 'object' || message === null || message.r === this.#id || typeof message.r !== 'string') return;
+    let remote = this.#remote.get(message.r);
+    if (remote === undefined) this.#remote.set(message.r, (remote = { nicks: new Set(), seen: 0 }));
+    remote.seen = performance.now();
+    switch (message.k) {
+      case 'say':
+        if (typeof message.line !== 'string') return;
+        this.#flushAnnouncements();
+        // Cleaned again: whatever is on the bus reaches screens here only as a plain line.
+        this.#deliverAll([...message.line.replace(CONTROLS, '')].slice(0, this.maxNickLength + 2 + this.maxMessageLength).join(''));
+        hub.fire(this.event, undefined);
+        if (this.#tooSlow.length > 0) this.#announceFrom(hub);
+        return;
+      case 'join':
+        if (typeof message.nick !== 'string') return;
+        remote.nicks.add(message.nick);
+        this.#joined.push(message.nick);
+        this.#announceFrom(hub);
+        return;
+      case 'leave':
+        for (const nick of message.nicks ?? []) {
+          if (!remote.nicks.delete(nick)) continue;
+          (message.slow === true ? this.#tooSlow : this.#left).push(nick);
+        }
+        this.#announceFrom(hub);
+        return;
+      case 'hello':
+        this.#send({ k: 'roster', nicks: [...this.#members.keys()] });
+        return;
+      case 'roster':
+        // Silently brought up to date: joins and leaves missed in a gap are not announced late.
+        remote.nicks.clear();
+        for (const nick of message.nicks ?? []) remote.nicks.add(nick);
+        return;
+      case 'bye':
+        this.#forget(hub, message.r);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** A process left (said bye, or went silent): its members are announced as left here. */
+  #forget(hub: Hub, id: string): void {
+    const remote = this.#remote.get(id);
+    if (remote === undefined) return;
+    this.#remote.delete(id);
+    for (const nick of remote.nicks) if (!this.#members.has(nick)) this.#left.push(nick);
+    if (remote.nicks.size > 0) this.#announceFrom(hub);
+  }
+
+  /** Announces on a routine of its own: a bus listener runs outside any routine. */
+  #announceFrom(hub: Hub): void {
+    if (hub.halting) return;
+    hub.spawn(this.#announceSoon(), { name: `${this.busEvent} announce` });
   }
 
   /**
@@ -180,6 +377,7 @@ export class ChatRoom {
       if (!member.deliver(line)) {
         this.#members.delete(member.nick);
         this.#tooSlow.push(member.nick);
+        this.#send({ k: 'leave', nicks: [member.nick], slow: true });
       } else if (member.pending > half) crowded = true;
     }
     return crowded;
@@ -200,7 +398,7 @@ export class ChatRoom {
     if (this.#windowCount < IMMEDIATE_ANNOUNCEMENTS) {
       this.#windowCount++;
       this.#flushAnnouncements();
-      yield* fire(this.event);
+      yield* fire(this.event, undefined, LOCAL);
       return;
     }
     this.#announcing = true;
@@ -213,7 +411,7 @@ export class ChatRoom {
       yield* sleep(Math.max(0, (this.#windowStart + this.announceInterval * 1000 - performance.now()) / 1000));
       while (this.#joined.length + this.#left.length + this.#tooSlow.length > 0) {
         this.#flushAnnouncements();
-        yield* fire(this.event);
+        yield* fire(this.event, undefined, LOCAL);
         this.#windowStart = performance.now();
         this.#windowCount = IMMEDIATE_ANNOUNCEMENTS;
         yield* sleep(this.announceInterval);
@@ -332,7 +530,7 @@ export class ChatMember {
    */
   *notice(line: string): Routine<void> {
     this.deliver(line);
-    yield* fire(this.event);
+    yield* fire(this.event, undefined, LOCAL);
   }
 
   /** Takes every queued line (oldest first); empty if none. Suspends: no. */
@@ -384,4 +582,15 @@ function positiveInteger(value: number | undefined, fallback: number, name: stri
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1) throw new RangeError(`ChatRoom: ${name} must be a positive integer, got ${String(value)}`);
   return value;
+}
+
+class HubToken extends CustomToken<Hub> {
+  start(context: TokenContext<Hub>): void {
+    context.resolve(context.hub);
+  }
+}
+
+/** Suspends: no. The hub running the current routine. */
+function* currentHub(): Routine<Hub> {
+  return (yield new HubToken()) as Hub;
 }

@@ -106,10 +106,11 @@ describe('parseChatCommandLine', () => {
     });
     expect(parseChatCommandLine(['--no-web'])?.webPort).toBeNull();
     expect(parseChatCommandLine(['-h'])).toBeNull();
+    expect(parseChatCommandLine(['--redis', 'redis://127.0.0.1:6379', '--room=ops'])).toMatchObject({ redis: 'redis://127.0.0.1:6379', room: 'ops' });
   });
 
   it('rejects bad input with DIESEL_ERR_CHAT_USAGE', () => {
-    for (const bad of [['--port'], ['--port', '70000'], ['--web-port', 'x'], ['--origin', 'evil.example'], ['--host', ''], ['extra']]) {
+    for (const bad of [['--port'], ['--port', '70000'], ['--web-port', 'x'], ['--origin', 'evil.example'], ['--host', ''], ['extra'], ['--redis'], ['--redis', 'http://x'], ['--room', 'a b']]) {
       let error: unknown = null;
       try {
         parseChatCommandLine(bad);

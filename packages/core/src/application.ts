@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import type { Clock } from './clock.js';
 import { UsageError } from './errors.js';
 import { Hub, isRoutine, yieldOnce, type ErrorHandler, type Outcome, type Routine } from './hub.js';
+import type { EventBus } from './event-bus.js';
 import type { DieselLogger } from './logger.js';
 import { Loop } from './loop.js';
 import { Service } from './service.js';
@@ -31,6 +32,14 @@ export interface ApplicationOptions {
    * new Application({ onError: (error, where) => metrics.count(where.kind) });
    */
   onError?: ErrorHandler;
+  /**
+   * The event bus that carries `fire` to other processes (default: the in-process bus,
+   * `localEvents()`: events stay here). It opens when the application runs, before the
+   * services listen (`run()` fails if it cannot), and closes when it halts.
+   * @example
+   * new Application({ events: redisEvents({ url: 'redis://127.0.0.1:6379' }) });
+   */
+  events?: EventBus;
 }
 
 /**
@@ -153,6 +162,7 @@ export class Application {
     const stopped = new Promise<void>((resolve) => (this.#stopped = resolve));
     this.#halted = stopped;
     try {
+      await this.hub.openEvents();
       for (const service of this.#services) await service.listen(this.hub);
     } catch (error) {
       await this.#shutdown();
@@ -220,7 +230,7 @@ export class Application {
   }
 
   #servicesListening(): boolean {
-    return this.#services.every((service) => service.address !== null);
+    return this.hub.eventsReady && this.#services.every((service) => service.address !== null);
   }
 
   /**

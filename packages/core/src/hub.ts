@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from './clock.js';
 import type { Connection } from './connection.js';
 import { ConnectionClosed, DieselError, Halted } from './errors.js';
+import { type EventBus, eventJson, isLocalBus } from './event-bus.js';
 import { ConsoleLogger, type DieselLogger } from './logger.js';
 import type { Loop } from './loop.js';
 import { Runner, describe, type Routine, type SpawnOptions } from './runner.js';
@@ -51,7 +52,12 @@ export interface HubOptions {
   logger?: DieselLogger;
   /** Called for every uncaught routine error (default: log it). */
   onError?: ErrorHandler;
+  /** Carries `fire` to other processes (default: none, events stay in this process). */
+  events?: EventBus;
 }
+
+/** Told of every `fire` of one event in this process, local or delivered by the bus. */
+export type EventListener = (value: unknown) => void;
 
 /**
  * The hub runs routines cooperatively: it resumes one when what it waits for is ready
@@ -70,12 +76,22 @@ export class Hub {
   readonly #restarts = new Set<unknown>();
   readonly #closers = new Set<() => void>();
   readonly #onError: ErrorHandler | undefined;
+  readonly #listeners = new Map<string, Set<EventListener>>();
+  /** Null for the in-process default: `publish` is then exactly `fire`. */
+  readonly #bus: EventBus | null;
+  #busOpen = false;
   #halting = false;
 
   constructor(options: HubOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? new ConsoleLogger();
     this.#onError = options.onError;
+    this.#bus = isLocalBus(options.events) ? null : options.events!;
+  }
+
+  /** True when an event bus carries `fire` to other processes (values must then be JSON). */
+  get spansProcesses(): boolean {
+    return this.#bus !== null;
   }
 
   /**
@@ -156,8 +172,29 @@ export class Hub {
     start();
   }
 
-  /** Wakes every routine waiting on `event`; returns how many. */
+  /**
+   * What the `fire` token does: with an event bus, checks that `value` is JSON (else
+   * throws `EventNotJson`, before anything is woken) and hands it to the bus for the
+   * other processes; then wakes this process's waiters at once. Returns how many
+   * routines of this process it woke (remote ones are not counted: they are not known
+   * here).
+   */
+  publish(event: string, value: unknown): number {
+    const bus = this.#bus;
+    if (bus !== null) {
+      // Checked even before the bus opens, so a bad value fails the same way every time.
+      const json = eventJson(event, value);
+      if (this.#busOpen) bus.publish(event, json);
+    }
+    return this.fire(event, value);
+  }
+
+  /**
+   * Wakes every routine of this process waiting on `event` and tells its listeners;
+   * returns how many routines woke. Never leaves the process: core's own wake-ups use it.
+   */
   fire(event: string, value: unknown): number {
+    if (this.#listeners.size !== 0) this.#tell(event, value);
     const waiters = this.#events.get(event);
     if (waiters === undefined) return 0;
     this.#events.delete(event);
@@ -166,6 +203,61 @@ export class Hub {
       if (waiter.fired(value)) woken++;
     }
     return woken;
+  }
+
+  #tell(event: string, value: unknown): void {
+    const listeners = this.#listeners.get(event);
+    if (listeners === undefined) return;
+    for (const listener of [...listeners]) {
+      try {
+        listener(value);
+      } catch (error) {
+        this.logger.error(`listener of event ${JSON.stringify(event)} failed: ${describe(error)}`);
+      }
+    }
+  }
+
+  /**
+   * Calls `listener` synchronously for every fire of `event` in this process — local or
+   * delivered from another process by the event bus — until the returned function is
+   * called. Unlike `wait`, a listener misses nothing between two fires: for relays that
+   * must see every event (a chat room's lines). A listener that throws is logged.
+   * @example
+   * const stop = hub.listen('chat', (value) => log.push(value));
+   */
+  listen(event: string, listener: EventListener): () => void {
+    let set = this.#listeners.get(event);
+    if (set === undefined) this.#listeners.set(event, (set = new Set()));
+    set.add(listener);
+    return () => {
+      const current = this.#listeners.get(event);
+      if (current === undefined) return;
+      current.delete(listener);
+      if (current.size === 0) this.#listeners.delete(event);
+    };
+  }
+
+  /** @internal False while an event bus is configured and not (yet) open: `start()` waits for it. */
+  get eventsReady(): boolean {
+    return this.#bus === null || this.#busOpen;
+  }
+
+  /** @internal Opens the event bus (Application.run does, before services listen). */
+  async openEvents(): Promise<void> {
+    const bus = this.#bus;
+    if (bus === null || this.#busOpen) return;
+    await bus.open({ hub: this, deliver: (event, value) => this.fire(event, value) });
+    this.#busOpen = true;
+  }
+
+  #closeEvents(): void {
+    if (this.#bus === null || !this.#busOpen) return;
+    this.#busOpen = false;
+    try {
+      this.#bus.close();
+    } catch (error) {
+      this.logger.error(`error closing the event bus: ${describe(error)}`);
+    }
   }
 
   /** @internal */
@@ -211,6 +303,9 @@ export class Hub {
     this.#events.clear();
     for (const handle of this.#restarts) this.clock.cancel(handle);
     this.#restarts.clear();
+    // After the routines, whose finally blocks may still publish, and before the
+    // connections, so that a bus can write what it holds on its own.
+    this.#closeEvents();
     // After the routines, so their finally blocks could still say goodbye on these.
     for (const connection of this.#connections) connection.destroy();
     this.#connections.clear();

@@ -55,12 +55,14 @@ export {
   type CallTarget,
   type ErrorHandler,
   type ErrorSite,
+  type EventListener,
   type HubOptions,
   type Outcome,
   type Routine,
   type SpawnOptions,
   type TokenContext,
 } from './hub.js';
+export { EventNotJson, eventJson, localEvents, type EventBus, type EventBusContext } from './event-bus.js';
 export { ConsoleLogger, dieselTimestamp, type DieselLogger } from './logger.js';
 export { Loop, type LoopOptions } from './loop.js';
 export { Service, type ConnectionHandler, type ServiceOptions } from './service.js';
@@ -84,6 +86,7 @@ export {
   until,
   untilEol,
   wait,
+  type FireOptions,
   type FirstResult,
   type GroupMember,
   type TextEncodingName,

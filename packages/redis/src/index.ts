@@ -1,7 +1,7 @@
 /**
  * @diesel/redis — a Redis client for diesel: a sans-I/O RESP2/RESP3 codec, commands as
  * tokens pipelined across routines on one connection, and pub/sub with a groupable
- * `message()`.
+ * `message()`; and `redisEvents()`, the event bus that makes `fire`/`wait` span processes.
  */
 export { RedisArgumentError, RedisClientError, RedisError, RespLimitError, RespProtocolError } from './errors.js';
 export {
@@ -27,3 +27,4 @@ export {
 } from './client.js';
 export { DEFAULT_MAX_QUEUED, MessageToken, Subscription, type PubSubMessage, type SubscriptionOptions } from './pubsub.js';
 export { DEFAULT_REDIS_PORT, parseRedisUrl, type RedisAddress } from './url.js';
+export { DEFAULT_EVENTS_CHANNEL, DEFAULT_MAX_PENDING_EVENTS, RedisEvents, redisEvents, type RedisEventsOptions } from './events.js';

@@ -5,6 +5,7 @@ import net from 'node:net';
 import { readUntil } from '@diesel/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHitCounter, type HitCounter } from '../examples/hit-counter.js';
+import { createShout } from '../examples/shout.js';
 import { startRedis, type RedisServer } from './redis-server.js';
 
 let redis: RedisServer;
@@ -69,5 +70,40 @@ describe('example: hit counter', () => {
     expect(await readUntil(bad, '\r\n')).toBe('/fine 2\r\n');
     bad.destroy();
     good.destroy();
+  });
+});
+
+describe('example: shout across processes', () => {
+  it('a line sent to one server reaches the clients of another on the same Redis, and the other clients of its own', async () => {
+    // Two Applications, each with its own bus: to Redis they are two processes.
+    const one = createShout(redis.url);
+    const two = createShout(redis.url);
+    await one.app.start();
+    await two.app.start();
+    try {
+      const dialTo = async (port: number): Promise<net.Socket> => {
+        const socket = net.connect(port, '127.0.0.1');
+        await new Promise<void>((resolve, reject) => {
+          socket.once('connect', resolve);
+          socket.once('error', reject);
+        });
+        return socket;
+      };
+      const a = await dialTo(one.service.port);
+      const a2 = await dialTo(one.service.port);
+      const b = await dialTo(two.service.port);
+      // Each connection's routine must be waiting before the shout: give them a turn.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      a.write('hello from one\r\n');
+      expect(await readUntil(b, '\r\n')).toBe('! hello from one\r\n');
+      expect(await readUntil(a2, '\r\n')).toBe('! hello from one\r\n');
+      a.destroy();
+      a2.destroy();
+      b.destroy();
+    } finally {
+      one.app.halt();
+      two.app.halt();
+      await Promise.all([one.app.halted(), two.app.halted()]);
+    }
   });
 });

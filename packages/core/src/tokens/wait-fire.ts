@@ -59,12 +59,28 @@ export class FireToken extends Token<number> {
   constructor(
     readonly event: string,
     readonly value: unknown,
+    readonly local = false,
   ) {
     super();
   }
   start(context: TokenContext<number>): void {
-    context.resolve(context.hub.fire(this.event, this.value));
+    const hub = context.hub;
+    context.resolve(this.local ? hub.fire(this.event, this.value) : hub.publish(this.event, this.value));
   }
+}
+
+/**
+ * Options of `fire`.
+ * @example
+ * yield* fire('room:wake', undefined, { local: true });
+ */
+export interface FireOptions {
+  /**
+   * Wake this process's waiters only, even when an event bus spans processes (a
+   * wake-up that means nothing elsewhere, such as "new lines queued for you"). The value
+   * then need not be JSON. Default false.
+   */
+  local?: boolean;
 }
 
 /**
@@ -78,10 +94,19 @@ export function wait<T = unknown>(event: string): WaitToken<T> {
 
 /**
  * Suspends: no. Wakes every routine waiting on `event` with `value` (they run after the
- * firing routine next suspends); returns how many were woken.
+ * firing routine next suspends); returns how many routines **of this process** were
+ * woken.
+ *
+ * With an event bus (`new Application({ events: redisEvents({ url }) })`) the event also
+ * goes to every other process on the bus, in the order this process fired; the local
+ * waiters are woken at once, without a round trip, and get `value` itself, the others a
+ * JSON copy. `value` must then be plain JSON, else `EventNotJson`
+ * (`DIESEL_ERR_EVENT_NOT_JSON`) is thrown here and nothing is woken. The count never
+ * includes remote waiters: a process cannot know them. `{ local: true }` keeps the
+ * event in this process.
  * @example
- * yield* fire('chat', 'hello');
+ * const woken = yield* fire('chat', { from: 'ada', text: 'hello' });
  */
-export function fire(event: string, value?: unknown): FireToken {
-  return new FireToken(event, value);
+export function fire(event: string, value?: unknown, options?: FireOptions): FireToken {
+  return new FireToken(event, value, options?.local === true);
 }
