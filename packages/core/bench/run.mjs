@@ -73,6 +73,9 @@ if (wanted(6)) {
   // "raw" here is the bare call, "diesel" the same call inside timeout(5, ...).
   rows.push(['6. echo round trips in timeout(5, …) (vs bare)', 'round trips/s', fmt(r.bare.rate), fmt(r.timeout.rate), r.timeout.rate / r.bare.rate, '>= 0.95', true]);
   rows.push(['   CPU per round trip, both ends', 'µs', fmt(r.bare.cpuMicros, 1), fmt(r.timeout.cpuMicros, 1), r.timeout.cpuMicros / r.bare.cpuMicros, '<= 1.05', false]);
+  // The overhead alone (ns per op around a token that completes at once), as a share of a bare round trip's CPU.
+  const o = r.overheadNs;
+  rows.push([`   timeout() alone: ns CPU per op [${fmt(o.min)}–${fmt(o.max)}], share of a round trip`, 'ns', fmt(r.bare.cpuMicros * 1000), fmt(o.median), 1 + o.median / (r.bare.cpuMicros * 1000), '<= 1.05', false]);
 }
 if (wanted(7) || wanted(8)) {
   console.error('7-8/8 Queue and Lock vs async/await peers (alternating rounds in one process)...');
