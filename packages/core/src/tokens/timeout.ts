@@ -48,7 +48,9 @@ class Deadline {
 
 const queues = new WeakMap<Hub, DeadlineQueue>();
 // The last hub asked about, and its queue: a program has one hub, and a WeakMap lookup
-// was a tenth of what a timeout cost (bench 6's microbenchmark, ~200 ns in all).
+// was a tenth of what a timeout cost (bench 6's microbenchmark, ~200 ns in all). It keeps
+// that one hub reachable (with its queue's cleared entries, not yet compacted) until a
+// timeout on another hub takes its place; a halted hub's queue holds no live deadline.
 let lastHub: Hub | null = null;
 let lastQueue: DeadlineQueue | null = null;
 function queueOf(hub: Hub): DeadlineQueue {
