@@ -197,9 +197,13 @@ const summary = (runs) => {
 const result = {};
 for (const [name, [diesel, peer]] of Object.entries(pairs)) {
   const rounds = { diesel: [], peer: [] };
-  // One warm-up each, then alternating rounds, the order flipped every round.
-  await diesel();
-  await peer();
+  // Three warm-up rounds each (the same for both), then alternating rounds, the order
+  // flipped every round. One was not enough for diesel's runner to reach steady state:
+  // its first measured queue round cost twice the later ones, the peer's did not move.
+  for (let warm = 0; warm < 3; warm++) {
+    await diesel();
+    await peer();
+  }
   for (let round = 0; round < ROUNDS; round++) {
     if (round % 2 === 0) {
       rounds.diesel.push(await diesel());

@@ -1,4 +1,4 @@
-// `pnpm bench` (after `pnpm build`): core's eight benchmarks, each racing diesel against
+// `pnpm bench` (after `pnpm build`): core's eight benchmarks (7 with the floor under it), each racing diesel against
 // raw node:net / raw timers / promises / async-await peers in the same run, then a table of the ratios. Writes the
 // results to ../bench-results/core.json as well. About a minute on two shared cores.
 //
@@ -73,6 +73,9 @@ if (wanted(6)) {
   // "raw" here is the bare call, "diesel" the same call inside timeout(5, ...).
   rows.push(['6. echo round trips in timeout(5, …) (vs bare)', 'round trips/s', fmt(r.bare.rate), fmt(r.timeout.rate), r.timeout.rate / r.bare.rate, '>= 0.95', true]);
   rows.push(['   CPU per round trip, both ends', 'µs', fmt(r.bare.cpuMicros, 1), fmt(r.timeout.cpuMicros, 1), r.timeout.cpuMicros / r.bare.cpuMicros, '<= 1.05', false]);
+  // The overhead alone (ns per op around a token that completes at once), as a share of a bare round trip's CPU.
+  const o = r.overheadNs;
+  rows.push([`   timeout() alone: ns CPU per op [${fmt(o.min)}–${fmt(o.max)}], share of a round trip`, 'ns', fmt(r.bare.cpuMicros * 1000), fmt(o.median), 1 + o.median / (r.bare.cpuMicros * 1000), '<= 1.05', false]);
 }
 if (wanted(7) || wanted(8)) {
   console.error('7-8/8 Queue and Lock vs async/await peers (alternating rounds in one process)...');
@@ -85,6 +88,14 @@ if (wanted(7) || wanted(8)) {
     const q = r.queue;
     rows.push(['7. Queue({ maxSize: 64 }), 100 producers + 100 consumers (vs async + promise queue)', 'items/s', spread(q.peer, 'rate'), spread(q.diesel, 'rate'), q.diesel.rate / q.peer.rate, '>= 1.5', true]);
     rows.push(['   CPU per item', 'ns', cpuSpread(q.peer), cpuSpread(q.diesel), q.diesel.cpuNanos / q.peer.cpuNanos, '(cost ×)', null]);
+    // The floor under it, measured in the same run (bench/generator-floor.mjs): an item is
+    // two yield* that complete at once and, counted, 0.71 of a hub suspension and resume.
+    const f = await runChild('generator-floor.mjs', ['5']);
+    results.floor = f;
+    const floor = 2 * f.completes.ns + 0.71 * f.hub.ns;
+    rows.push(['   floor: a yield* completing inside next() (2 per item)', 'ns', '', fmt(f.completes.ns), 0, '', null]);
+    rows.push(['   floor: a hub suspend + resume (0.71 per item) vs an await', 'ns', fmt(f.await.ns), fmt(f.hub.ns), f.hub.ns / f.await.ns, '(cost ×)', null]);
+    rows.push(['   1.5× budget (peer CPU / 1.5) vs that floor per item', 'ns', fmt(q.peer.cpuNanos / 1.5), fmt(floor), floor / (q.peer.cpuNanos / 1.5), '(share)', null]);
   }
   if (wanted(8)) {
     const u = r.uncontended;
@@ -104,7 +115,7 @@ const verdict = (ratio, goal) => {
   return ok ? 'met' : 'MISSED';
 };
 const table = [['benchmark', 'unit', 'peer', 'diesel', 'diesel/peer', 'goal', '']].concat(
-  rows.map(([name, unit, raw, diesel, ratio, goal]) => [name, unit, raw, diesel, `${ratio.toFixed(2)}×`, goal, verdict(ratio, goal)]),
+  rows.map(([name, unit, raw, diesel, ratio, goal]) => [name, unit, raw, diesel, ratio === 0 ? '' : `${ratio.toFixed(2)}×`, goal, verdict(ratio, goal)]),
 );
 const widths = table[0].map((_, i) => Math.max(...table.map((row) => String(row[i]).length)));
 const line = (row) => row.map((cell, i) => (i >= 2 && i <= 4 ? String(cell).padStart(widths[i]) : String(cell).padEnd(widths[i]))).join('  ');

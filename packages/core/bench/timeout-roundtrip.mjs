@@ -1,7 +1,8 @@
 // Benchmark 6: what `timeout()` adds to the seed's echo round trip. The same 5000
 // @call round trips on one connection, bare (`yield* client.echo(m)`) and wrapped
-// (`yield* timeout(5, client.echo(m))`), alternating rounds on the same connection.
-import { Application, Client, Service, call, run, timeout, until } from '../dist/index.js';
+// (`yield* timeout(5, client.echo(m))`), alternating rounds on the same connection; then
+// the overhead alone, in CPU ns per op, around a token that completes at once.
+import { Application, Client, CustomToken, Hub, Service, call, run, timeout, until } from '../dist/index.js';
 import { median, tell } from './shared.mjs';
 
 const CALLS = 5000;
@@ -49,18 +50,61 @@ async function timed(wrap) {
 
 for (let i = 0; i < 2; i++) for (const wrap of [false, true]) await timed(wrap);
 const samples = { bare: [], timeout: [] };
+// The order flips every round, so neither side always runs right after the other's garbage.
 for (let r = 0; r < ROUNDS; r++) {
-  samples.bare.push(await timed(false));
-  samples.timeout.push(await timed(true));
+  for (const wrap of r % 2 === 0 ? [false, true] : [true, false]) (wrap ? samples.timeout : samples.bare).push(await timed(wrap));
 }
 client.close();
 app.halt();
+
+// What timeout() itself costs, without the network's noise: the same loop around a token
+// that completes at once, bare and wrapped, alternating; CPU ns per operation.
+class Now extends CustomToken {
+  start(context) {
+    context.resolve(1);
+  }
+}
+const OPS = 200_000;
+function* bareOps() {
+  let sum = 0;
+  for (let i = 0; i < OPS; i++) sum += yield* new Now();
+  return sum;
+}
+function* wrappedOps() {
+  let sum = 0;
+  for (let i = 0; i < OPS; i++) sum += yield* timeout(5, new Now());
+  return sum;
+}
+const hub = new Hub();
+async function cpuPerOp(routine) {
+  const cpu = process.cpuUsage();
+  await run(routine(), { hub });
+  const used = process.cpuUsage(cpu);
+  return ((used.user + used.system) * 1000) / OPS;
+}
+const opSamples = { bare: [], timeout: [] };
+for (let r = -1; r < ROUNDS; r++) {
+  const bare = await cpuPerOp(bareOps);
+  const wrapped = await cpuPerOp(wrappedOps);
+  if (r >= 0) {
+    opSamples.bare.push(bare);
+    opSamples.timeout.push(wrapped);
+  }
+}
+const overheads = opSamples.timeout.map((t, i) => t - opSamples.bare[i]);
 const summary = (list) => ({
   rate: median(list.map((s) => s.rate)),
   rateMin: Math.min(...list.map((s) => s.rate)),
   rateMax: Math.max(...list.map((s) => s.rate)),
   cpuMicros: median(list.map((s) => s.cpuMicros)),
 });
-const result = { bare: summary(samples.bare), timeout: summary(samples.timeout), rounds: ROUNDS, calls: CALLS };
+const result = {
+  bare: summary(samples.bare),
+  timeout: summary(samples.timeout),
+  rounds: ROUNDS,
+  calls: CALLS,
+  // CPU ns per op added by timeout(), median and spread over rounds.
+  overheadNs: { median: median(overheads), min: Math.min(...overheads), max: Math.max(...overheads), bareNs: median(opSamples.bare) },
+};
 tell(result);
 if (process.send === undefined) console.log(result);

@@ -56,7 +56,12 @@ export interface HubOptions {
   events?: EventBus;
 }
 
-/** Told of every `fire` of one event in this process, local or delivered by the bus. */
+/**
+ * Told of every `fire` of one event in this process, local or delivered by the bus.
+ * @example
+ * const onChat: EventListener = (value) => console.log('chat:', value);
+ * const stop = hub.listen('chat', onChat); // stop() when done
+ */
 export type EventListener = (value: unknown) => void;
 
 /**

@@ -6,7 +6,7 @@ import { type CallTarget } from './tokens/call.js';
 import { FirstToken } from './tokens/group.js';
 import { Producing } from './tokens/producer.js';
 import { Awaiting } from './tokens/promise.js';
-import { NOT_NOW, type Operation, type Teardown, type TokenContext, isToken, tearDown } from './tokens/token.js';
+import { NOT_NOW, type Operation, fastPath, refused, type Teardown, type TokenContext, isToken, tearDown } from './tokens/token.js';
 import { Draining } from './tokens/write.js';
 import type { Yieldable } from './yieldable.js';
 
@@ -58,12 +58,23 @@ export function currentRunner(): Runner | null {
   return current;
 }
 
+/**
+ * @internal True while a routine's step runs and it has not asked to be killed: a token
+ * may then complete inside `yield*` (see `TokenIterator`) exactly as the runner would
+ * have completed it through `attempt`.
+ */
+export function attemptable(): boolean {
+  return current !== null && !current.stopping;
+}
+fastPath.allowed = attemptable;
+
 const SUSPEND: unique symbol = Symbol('diesel.suspend');
 const NO_INTERRUPT: unique symbol = Symbol('diesel.noInterrupt');
 
 /**
  * True for a synchronous generator object. Async generators also have next/throw, so the
- * sync iterator protocol is what tells them apart (they are producers, not routines).
+ * sync iterator protocol is what tells them apart (they are producers, not routines). A
+ * token that is its own iterator (`OneShotToken`) has the same methods but is a token.
  * @example
  * isRoutine(handleEcho(remote)); // true: a generator object, ready to run
  * isRoutine(handleEcho);         // false: the function that makes one
@@ -72,6 +83,7 @@ export function isRoutine(value: unknown): value is Routine {
   return (
     typeof value === 'object' &&
     value !== null &&
+    !isToken(value) &&
     typeof (value as Routine).next === 'function' &&
     typeof (value as Routine).throw === 'function' &&
     typeof (value as Routine)[Symbol.iterator] === 'function'
@@ -276,6 +288,11 @@ export class Runner {
     return this.#done;
   }
 
+  /** @internal The routine halted its own app mid-step: it is killed when it next yields. */
+  get stopping(): boolean {
+    return this.#killRequested;
+  }
+
   /** Runs the routine up to its first suspension; `hub.spawn` calls it, once. */
   start(): void {
     this.#drive();
@@ -335,6 +352,14 @@ export class Runner {
           continue;
         }
         this.#throwing = false;
+        if (this.#killRequested) {
+          // Killed where it yields, before what it yielded starts: a get would take an
+          // item that nobody then sees.
+          this.#running = false;
+          current = outer;
+          this.kill();
+          return;
+        }
         let next: unknown;
         try {
           next = this.#dispatch(step.value);
@@ -345,6 +370,7 @@ export class Runner {
           continue;
         }
         if (this.#killRequested) {
+          // What it yielded halted the app (a token's start did): killed here instead.
           this.#running = false;
           current = outer;
           this.kill();
@@ -420,8 +446,12 @@ export class Runner {
     // Tokens first: they are most of what is yielded, and the brand check is cheaper than `instanceof Uint8Array`.
     if (typeof value === 'object' && value !== null && isToken(value)) {
       if (value.attempt !== undefined) {
-        const now = value.attempt();
-        if (now !== NOT_NOW) return now;
+        // Its `yield*` tried just now (see TokenIterator): asking again cannot succeed.
+        if (refused.token === value) refused.token = null;
+        else {
+          const now = value.attempt();
+          if (now !== NOT_NOW) return now;
+        }
       }
       return this.#suspend(value);
     }

@@ -188,6 +188,92 @@ describe('Queue', () => {
     }
   });
 
+  it('yield* on a put or get that completes at once never leaves the routine: a sibling does not run in between', async () => {
+    const hub = new Hub();
+    const queue = new Queue<number>({ maxSize: 100 });
+    const log: string[] = [];
+    const a = run(
+      (function* (): Routine<void> {
+        for (let i = 0; i < 3; i++) {
+          yield* queue.put(i);
+          log.push(`put ${i}`);
+        }
+        for (let i = 0; i < 3; i++) log.push(`got ${yield* queue.get()}`);
+      })(),
+      { hub },
+    );
+    const b = run(
+      (function* (): Routine<void> {
+        log.push('b');
+      })(),
+      { hub },
+    );
+    await Promise.all([a, b]);
+    // All of a's step ran before b started: each put and get completed inside its yield*.
+    expect(log).toEqual(['put 0', 'put 1', 'put 2', 'got 0', 'got 1', 'got 2', 'b']);
+  });
+
+  it('a put token kept and yielded by two routines at once is DIESEL_ERR_INVALID_YIELD for the second, not a put that did nothing', async () => {
+    const hub = new Hub();
+    const queue = new Queue<string>({ maxSize: 1 });
+    queue.tryPut('full');
+    const shared = queue.put('once');
+    const first1 = run(
+      (function* (): Routine<void> {
+        yield* shared;
+      })(),
+      { hub },
+    );
+    const second = run(
+      (function* (): Routine<void> {
+        yield* shared;
+      })(),
+      { hub },
+    );
+    await expect(second).rejects.toMatchObject({ code: 'DIESEL_ERR_INVALID_YIELD' });
+    expect(queue.waitingPutters).toBe(1);
+    expect(queue.tryGet()).toBe('full');
+    await first1;
+    expect(queue.tryGet()).toBe('once');
+    expect(queue.size).toBe(0);
+  });
+
+  it('a put token can be yielded again once its put is done, and walked by hand outside any routine', async () => {
+    const hub = new Hub();
+    const queue = new Queue<number>();
+    const again = queue.put(7);
+    await run(
+      (function* (): Routine<void> {
+        yield* again;
+        yield* again;
+      })(),
+      { hub },
+    );
+    expect([queue.tryGet(), queue.tryGet(), queue.size]).toEqual([7, 7, 0]);
+    // By hand (no routine): the token is yielded, as a generator would yield it, and the
+    // put is the hub's to do; what is sent back ends the walk.
+    const iterator = queue.put(8)[Symbol.iterator]();
+    const step = iterator.next();
+    expect(step.done).toBe(false);
+    expect(queue.size).toBe(0);
+    expect(iterator.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('a routine that halts its app mid-step takes no item on its next yield* get (it is killed there, as before)', async () => {
+    const app = new Application({ logger: new MemoryLogger() });
+    const queue = new Queue<string>();
+    queue.tryPut('keep me');
+    let got: string | undefined;
+    app.addLoop(new Loop(function* halter(): Routine<void> {
+      app.halt();
+      got = yield* queue.get();
+    }));
+    await app.start();
+    await app.halted();
+    expect(got).toBeUndefined();
+    expect(queue.tryGet()).toBe('keep me');
+  });
+
   it('rejects a bad maxSize', () => {
     expect(() => new Queue({ maxSize: 0 })).toThrow(RangeError);
     expect(() => new Queue({ maxSize: 1.5 })).toThrow(RangeError);

@@ -239,6 +239,35 @@ describe('the attempt fast path', () => {
     expect(token.starts).toBe(1);
   });
 
+  it('attempt is tried once either way: inside yield* (which then never leaves the routine), or by the runner for a plain yield', async () => {
+    const hub = new Hub();
+    const token = new Quick();
+    const result = await run(
+      (function* () {
+        token.ready = 'star';
+        const a = yield* token;
+        token.ready = 'plain';
+        const b = (yield token) as string;
+        token.ready = null;
+        const c = (yield token) as string;
+        return [a, b, c];
+      })(),
+      { hub },
+    );
+    expect(result).toEqual(['star', 'plain', 'started']);
+    expect(token.attempts).toBe(3);
+    expect(token.starts).toBe(1);
+  });
+
+  it('walked by hand outside any routine, a token is yielded as is: no attempt, nothing done behind the hub', () => {
+    const token = new Quick();
+    token.ready = 'now';
+    const iterator = token[Symbol.iterator]();
+    expect(iterator.next()).toEqual({ value: token, done: false });
+    expect(iterator.next('sent back')).toEqual({ value: 'sent back', done: true });
+    expect(token.attempts).toBe(0);
+  });
+
   it('an error thrown by attempt is thrown into the routine, which can catch it and go on', async () => {
     const hub = new Hub();
     const token = new Quick();

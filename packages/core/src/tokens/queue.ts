@@ -1,7 +1,8 @@
-import { QueueClosed } from '../errors.js';
+import { InvalidYield, QueueClosed } from '../errors.js';
 import { CustomToken, type TokenContext } from '../hub.js';
+import { currentRunner } from '../runner.js';
 import { WaitLine } from '../sync/wait-line.js';
-import { type GroupRole, NOT_NOW, type Teardown } from './token.js';
+import { type GroupRole, NOT_NOW, refused, type Teardown } from './token.js';
 
 /**
  * Options of a `Queue`.
@@ -212,14 +213,19 @@ export class QueueGetToken<T> extends CustomToken<T> {
   }
 }
 
+/** Who is suspended in a put driven outside any routine (by hand, in a test). */
+const BY_HAND = {};
+
 /**
- * What `queue.put(item)` yields.
+ * What `queue.put(item)` yields (one per call, its own `yield*` iterator: see below).
  * @example
  * yield* jobs.put('https://example.com/'); // waits while the queue is full
  */
-export class QueuePutToken<T> extends CustomToken<undefined> {
+export class QueuePutToken<T> extends CustomToken<undefined> implements Iterator<QueuePutToken<T>, undefined, unknown> {
   readonly #queue: Queue<T>;
   readonly #item: T;
+  /** The routine suspended in this token's `yield*` (BY_HAND outside any), or null. */
+  #waiter: object | null = null;
   constructor(queue: Queue<T>, item: T) {
     super();
     this.#queue = queue;
@@ -231,5 +237,49 @@ export class QueuePutToken<T> extends CustomToken<undefined> {
   /** Adds the item without suspending when there is room (see `Operation.attempt`). */
   override attempt(): undefined | typeof NOT_NOW {
     return this.#queue.tryPut(this.#item) ? undefined : NOT_NOW;
+  }
+  /**
+   * Its own `yield*` iterator: `put()` makes a token per call anyway, so a `yield*` on it
+   * allocates nothing more, and a put with room ends inside `next()` without leaving the
+   * generator. A bare microbenchmark on this machine (shared cores): a `yield*` that
+   * suspends through a separate iterator object 55 ns, one that ends inside `next()`
+   * 17 ns; bench 7 went from 0.84× to about 1.1–1.3× the async/await queue with this and
+   * the same fast path for `get` (in `TokenIterator`).
+   */
+  override [Symbol.iterator](): this {
+    return this;
+  }
+
+  /** The `yield*` protocol: adds the item now, or yields the token to the hub; then returns once it was added. */
+  next(): IteratorResult<this, undefined> {
+    const runner = currentRunner();
+    const waiter = this.#waiter;
+    if (waiter !== null) {
+      // Remembering who waits is what makes a token kept and yielded by two routines at
+      // once an error instead of a put that silently did nothing.
+      if (waiter !== (runner ?? BY_HAND)) throw new InvalidYield('this put token is already being waited on by another routine: call queue.put() for each put');
+      this.#waiter = null;
+      return { value: undefined, done: true };
+    }
+    // Only inside a routine's step (and not once it asked to be killed): then it is the
+    // runner's routine that puts, exactly as the runner's own `attempt` would.
+    if (runner !== null && !runner.stopping) {
+      if (this.#queue.tryPut(this.#item)) return { value: undefined, done: true };
+      refused.token = this;
+    }
+    this.#waiter = runner ?? BY_HAND;
+    return { value: this, done: false };
+  }
+
+  /** The routine stopped waiting (its frame unwound): the token may be yielded again. */
+  return(): IteratorResult<this, undefined> {
+    this.#waiter = null;
+    return { value: undefined, done: true };
+  }
+
+  /** An error the hub throws in (a cancel, a closed queue) surfaces at the `yield*`. */
+  throw(error?: unknown): IteratorResult<this, undefined> {
+    this.#waiter = null;
+    throw error;
   }
 }

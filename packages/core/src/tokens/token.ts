@@ -102,6 +102,18 @@ export interface TokenContext<T> {
 export const NOT_NOW: unique symbol = Symbol.for('diesel.notNow') as never;
 
 /**
+ * @internal The token whose `attempt` a `yield*` has just tried and found `NOT_NOW`: the
+ * runner, handed it next, goes straight to `start` instead of asking again.
+ */
+export const refused: { token: object | null } = { token: null };
+
+/**
+ * @internal Whether a token may complete inside its `yield*` now: the runner installs
+ * its check here when it loads (this module cannot import the runner, which imports it).
+ */
+export const fastPath: { allowed: () => boolean } = { allowed: () => false };
+
+/**
  * Anything the runner can start: a token, or one of core's internal operations (a
  * promise, a producer). Every `Token` is one; write a `CustomToken` rather than
  * implementing this yourself.
@@ -147,8 +159,8 @@ export abstract class Token<T> implements Operation<T> {
   /** See `Operation.attempt`; most tokens have none. */
   attempt?(): T | typeof NOT_NOW;
   /** Makes the token `yield*`-able: `const value = yield* token` gives its result, typed. */
-  [Symbol.iterator](): TokenIterator<this, T> {
-    return new TokenIterator(this);
+  [Symbol.iterator](): Iterator<this, T, unknown> {
+    return new TokenIterator<this, T>(this);
   }
 }
 // On the prototype, so a token costs no extra field.
@@ -187,7 +199,7 @@ Object.defineProperty(CustomToken.prototype, 'kind', { value: TokenKind.Custom }
  * A small class rather than a generator, because one is made for every `yield*` and a
  * generator object costs several times as much to create.
  */
-export class TokenIterator<K, T> implements Iterator<K, T, unknown> {
+export class TokenIterator<K extends Operation<T>, T> implements Iterator<K, T, unknown> {
   #token: K | null;
   constructor(token: K) {
     this.#token = token;
@@ -196,6 +208,15 @@ export class TokenIterator<K, T> implements Iterator<K, T, unknown> {
     const token = this.#token;
     if (token !== null) {
       this.#token = null;
+      // The fast path of `attempt`, taken here rather than in the runner: an operation
+      // that completes now (a get from a non-empty queue) then costs no trip out of the
+      // generator and back — `yield*` ends without yielding. Only inside a routine's
+      // step, so it is the runner's routine that completes it, as `attempt` would.
+      if (token.attempt !== undefined && fastPath.allowed()) {
+        const now = token.attempt();
+        if (now !== NOT_NOW) return { value: now, done: true };
+        refused.token = token;
+      }
       return { value: token, done: false };
     }
     return { value: value as T, done: true };
