@@ -149,7 +149,11 @@ describe('one chat room across three diesel-chat --redis processes', () => {
 
   it('a nick taken on one process is taken on the others; the client picks another and is served', async () => {
     const [one, two] = await Promise.all([chatProcess(), chatProcess()]);
+    // A witness on process two: once it hears alice join, two knows the nick is taken
+    // (the roster and the announcement travel in one bus message).
+    const witness = await LineClient.join(two.tcp, 'witness');
     const alice = await LineClient.join(one.tcp, 'alice');
+    await untilMatch(witness, /^\* .*alice.* joined$/);
     const other = await LineClient.connect(two.tcp);
     await other.until('* your nick?');
     other.send('alice');
