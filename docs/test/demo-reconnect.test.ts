@@ -4,42 +4,22 @@
  * protocol) keeps the live graph and the chat page open while the demo is halted and
  * started again on the same port.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MemoryLogger } from '@diesel/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type Demo, startDemo } from '../demo/main.js';
+import { launchChromium } from './chromium.js';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** Starts headless Chromium; returns a DevTools `send`. */
+/** Starts headless Chromium (the shared launcher: its whole process group is stopped before the profile goes); returns a DevTools `send`. */
 async function chromium(): Promise<(method: string, params?: Record<string, unknown>, sessionId?: string) => Promise<unknown>> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is needed for this test and was not found at ${CHROMIUM}: run scripts/install-peers.sh as root, or set CHROMIUM_PATH`);
-  const profile = mkdtempSync(join(tmpdir(), 'diesel-reconnect-chromium-'));
-  const proc: ChildProcess = spawn(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  cleanups.push(async () => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      proc.kill('SIGKILL');
-      await new Promise((resolve) => proc.once('exit', resolve));
-    }
-    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
-  });
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    proc.stderr!.on('data', (chunk: Buffer) => {
-      err += chunk.toString();
-      const match = /DevTools listening on (ws:\/\/\S+)/.exec(err);
-      if (match) resolve(match[1]!);
-    });
-    proc.once('exit', (code) => reject(new Error(`chromium exited (${code}) before it listened: ${err}`)));
-  });
+  const browser = await launchChromium();
+  cleanups.push(() => browser.stop());
+  const endpoint = browser.endpoint;
   const socket = new WebSocket(endpoint, { perMessageDeflate: false });
   cleanups.push(() => void socket.terminate());
   await new Promise<void>((resolve, reject) => {
