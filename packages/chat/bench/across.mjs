@@ -9,7 +9,7 @@
 //
 //   node bench/across.mjs                 # 5 rounds
 //   BENCH_QUICK=1 node bench/across.mjs   # short smoke run
-//   BENCH_WORKERS=1 node bench/across.mjs # the three processes as `diesel-chat --workers 3 --redis …` (once --workers exists)
+//   BENCH_WORKERS=1 node bench/across.mjs # the three processes as `diesel-chat --workers 3 --redis …`
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -39,7 +39,10 @@ function chat(args) {
     proc.stdout.on('data', (chunk) => {
       out += chunk;
       const match = /line protocol on 127\.0\.0\.1:(\d+)/.exec(out);
-      if (match && (!args.includes('--redis') || /shared through/.test(out))) resolve({ port: Number(match[1]), pid: proc.pid });
+      // With --workers every worker prints its own lines: wait for all of them.
+      const workers = args.includes('--workers') ? Number(args[args.indexOf('--workers') + 1]) : 1;
+      const ready = (pattern) => (out.match(pattern) ?? []).length >= workers;
+      if (match && ready(/line protocol on /g) && (!args.includes('--redis') || ready(/shared through/g))) resolve({ port: Number(match[1]), pid: proc.pid });
     });
     proc.once('exit', (code) => reject(new Error(`diesel-chat exited (${code}): ${out}`)));
   });
@@ -112,6 +115,11 @@ async function setup(name, servers, pids) {
   };
 }
 
+/** The pids of a process's children (the cluster workers of a primary), from /proc. */
+function childrenOf(pid) {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -127,7 +135,8 @@ try {
   const redisPid = Number((await redis.cli('INFO', 'server')).match(/process_id:(\d+)/)[1]);
   const setups = [
     await setup('one', [single], [single.pid]),
-    await setup('three', spread, [...spread.map((s) => s.pid), redisPid]),
+    // With --workers the CPU is the primary's and its workers' (children), not the primary's alone.
+    await setup('three', spread, [...spread.flatMap((s) => (WORKERS ? [s.pid, ...childrenOf(s.pid)] : [s.pid])), redisPid]),
   ];
   const labels = { one: 'one process', three: WORKERS ? `--workers ${PROCESSES} --redis` : `${PROCESSES} processes --redis` };
   for (const s of setups) await s.run('warm');
