@@ -14,54 +14,19 @@
 //
 //   node bench/events.mjs                 # 7 rounds of 2,000 round trips
 //   BENCH_QUICK=1 node bench/events.mjs   # short smoke run
-import { fork, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
+import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Application, Loop, fire, run, wait } from '@diesel/core';
 import { redisEvents } from '../dist/index.js';
+import { startRedis } from '../dist/testing/index.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const ROUNDS = QUICK ? 2 : 7;
 const TRIPS = QUICK ? 300 : 2000;
 const CHANNEL = 'diesel:bench:events';
 
-async function freePort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function startRedis() {
-  const port = await freePort();
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'diesel-events-bench-'));
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', ''], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  await new Promise((resolve, reject) => {
-    const onData = (chunk) => {
-      output += chunk;
-      if (output.includes('Ready to accept connections')) resolve();
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', () => reject(new Error(`redis-server did not start: ${output}`)));
-  });
-  child.stdout.resume();
-  child.stderr.resume();
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    pid: child.pid,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** utime + stime of a process, in µs (Linux /proc; 0 elsewhere). */
 function procCpuMicros(pid) {

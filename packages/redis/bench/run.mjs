@@ -9,15 +9,13 @@
 //
 //   node bench/run.mjs                 # full run (about a minute)
 //   BENCH_QUICK=1 node bench/run.mjs   # short smoke run
-import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
+import { execFile } from 'node:child_process';
 import os from 'node:os';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import { Hub, run } from '@diesel/core';
 import { Redis } from 'ioredis';
 import { RedisClient, RespParser, encodeCommand } from '../dist/index.js';
+import { startRedis } from '../dist/testing/index.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const ROUNDS = QUICK ? 2 : 7;
@@ -25,49 +23,6 @@ const ROUTINES = 100;
 const ITERATIONS = QUICK ? 50 : 300; // per routine and round; each is one SET and one GET
 const PIPELINE = 10_000;
 const MESSAGES = QUICK ? 5_000 : 50_000;
-
-// ---- a redis-server of our own ------------------------------------------------------
-
-async function freePort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function startRedis() {
-  for (let attempt = 0; attempt < 10; attempt++) {
-    const port = await freePort();
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'diesel-redis-bench-'));
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', ''], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const ready = await new Promise((resolve) => {
-      const onData = (chunk) => {
-        output += chunk;
-        if (output.includes('Ready to accept connections')) resolve(true);
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
-      child.once('exit', () => resolve(false));
-    });
-    if (ready) {
-      child.stdout.resume();
-      child.stderr.resume();
-      return {
-        port,
-        stop: async () => {
-          child.kill('SIGTERM');
-          await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    }
-    rmSync(dir, { recursive: true, force: true });
-    if (!/address already in use/i.test(output)) throw new Error(`redis-server did not start: ${output}`);
-  }
-  throw new Error('redis-server: no free port');
-}
 
 // ---- measuring ------------------------------------------------------------------------
 

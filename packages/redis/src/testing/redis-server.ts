@@ -21,6 +21,8 @@ import { promisify } from 'node:util';
 export interface RedisServer {
   port: number;
   url: string;
+  /** The server process's pid (a new one after `restart()`), e.g. to read its CPU time from /proc. */
+  readonly pid: number;
   /** Runs `redis-cli` with `args` against this server; its stdout, trimmed of the final newline. */
   cli(...args: string[]): Promise<string>;
   /** SIGKILL: the server vanishes mid-conversation. */
@@ -118,6 +120,9 @@ export async function startRedis(extra: string[] = [], tls?: RedisTlsFiles): Pro
         port,
         url: `${tls === undefined ? 'redis' : 'rediss'}://127.0.0.1:${port}`,
         cli,
+        get pid() {
+          return child.pid ?? 0;
+        },
         async kill() {
           child.kill('SIGKILL');
           await exited(child);
