@@ -107,7 +107,9 @@ export function markdownTable(rows) {
     const goal = r.goal === null ? '—' : `≥ ${Number(r.goal.toFixed(2))}× on ${r.judge === 'cpu' ? 'CPU' : 'rate'}: ${r.met ? 'met' : 'missed'}`;
     lines.push(`| ${r.name} | ${rate} | ${peer} | ${ratio} | ${cpu} | ${cpuRatio} | ${goal} |`);
   }
-  return lines.join('\n');
+  // Facts a row's columns have no room for (a peak RSS, say), said under the table.
+  const notes = rows.filter((r) => r.note).map((r) => `${r.name}: ${r.note}.`);
+  return notes.length === 0 ? lines.join('\n') : `${lines.join('\n')}\n\n${notes.join(' ')}`;
 }
 
 export function fmtNum(n) {
