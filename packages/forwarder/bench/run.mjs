@@ -174,17 +174,17 @@ async function main() {
   for (let r = 0; r < ROUNDS; r++) {
     for (const [name, port] of paths) {
       const entry = results.get(name);
-      const bytes = TRANSFER / ROUNDS;
+      const bytes = Math.floor(TRANSFER / ROUNDS);
       const c0 = await cpuOf(port);
       const down = await download(port, bytes);
       const c1 = await cpuOf(port);
       const up = await upload(port, bytes);
       const c2 = await cpuOf(port);
-      const lat = await latency(port, ROUND_TRIPS / ROUNDS);
+      const lat = await latency(port, Math.floor(ROUND_TRIPS / ROUNDS));
       const c3 = await cpuOf(port);
       entry.down.push({ rate: down / MiB, cpu: (c1 - c0) / 1000 / (bytes / GiB) });
       entry.up.push({ rate: up / MiB, cpu: (c2 - c1) / 1000 / (bytes / GiB) });
-      entry.lat.push({ rate: 1e6 / lat.mean, cpu: (c3 - c2) / (ROUND_TRIPS / ROUNDS), p99: lat.p99 });
+      entry.lat.push({ rate: 1e6 / lat.mean, cpu: (c3 - c2) / Math.floor(ROUND_TRIPS / ROUNDS), p99: lat.p99 });
       console.error(`  round ${r + 1}/${ROUNDS} ${name.padEnd(15)} down ${(down / MiB).toFixed(0)} MiB/s, up ${(up / MiB).toFixed(0)} MiB/s, round trip ${lat.mean.toFixed(1)} µs (p99 ${lat.p99.toFixed(1)})`);
     }
   }
