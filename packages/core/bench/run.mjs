@@ -22,8 +22,9 @@ async function runChild(script, args = []) {
 }
 
 const rows = [];
-// The small-message rows in the shared result shape too (bench-results/core-echo.json), so
-// render.mjs draws them beside the bulk rows and no regression there goes unseen.
+// The benchmarks with per-round samples also in the shared result shape
+// (bench-results/core-run.json), so render.mjs draws them beside the bulk rows and no
+// regression there goes unseen.
 const shared = [];
 const results = { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadavg: os.loadavg(), at: new Date().toISOString() };
 const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -71,6 +72,7 @@ if (wanted(5)) {
   rows.push(['5. spawn+join an empty child (vs Promise.all)', 'ns each', fmt(r.promise.ns), fmt(r.diesel.ns), r.diesel.ns / r.promise.ns, '(cost ×)', null]);
   rows.push([`   spread over ${r.rounds} rounds`, 'ns each', spread(r.promise), spread(r.diesel), r.diesel.ns / r.promise.ns, '', null]);
   rows.push(['   CPU per spawn+join', 'ns', fmt(r.promise.cpuNs), fmt(r.diesel.cpuNs), r.diesel.cpuNs / r.promise.cpuNs, '(cost ×)', null]);
+  shared.push(row({ id: 'core-spawn-join', name: 'spawn + join an empty child', peer: 'Promise.all of an async function', unit: 'per s', cpuUnit: 'ns', diesel: r.samples.diesel, other: r.samples.promise, judge: 'cpu' }));
 }
 if (wanted(6)) {
   console.error('6/8 timeout() around each of 5000 echo round trips...');
@@ -79,6 +81,7 @@ if (wanted(6)) {
   // "raw" here is the bare call, "diesel" the same call inside timeout(5, ...).
   rows.push(['6. echo round trips in timeout(5, …) (vs bare)', 'round trips/s', fmt(r.bare.rate), fmt(r.timeout.rate), r.timeout.rate / r.bare.rate, '>= 0.95', true]);
   rows.push(['   CPU per round trip, both ends', 'µs', fmt(r.bare.cpuMicros, 1), fmt(r.timeout.cpuMicros, 1), r.timeout.cpuMicros / r.bare.cpuMicros, '<= 1.05', false]);
+  shared.push(row({ id: 'core-timeout-roundtrip', name: 'echo round trips inside timeout(5, …)', peer: 'the bare call', unit: 'round trips/s', cpuUnit: 'µs/round trip', diesel: r.samples.timeout, other: r.samples.bare, goal: 0.95, judge: 'rate' }));
 }
 if (wanted(7) || wanted(8)) {
   console.error('7-8/8 Queue and Lock vs async/await peers (alternating rounds in one process)...');
@@ -91,6 +94,7 @@ if (wanted(7) || wanted(8)) {
     const q = r.queue;
     rows.push(['7. Queue({ maxSize: 64 }), 100 producers + 100 consumers (vs async + promise queue)', 'items/s', spread(q.peer, 'rate'), spread(q.diesel, 'rate'), q.diesel.rate / q.peer.rate, '>= 1.5', true]);
     rows.push(['   CPU per item', 'ns', cpuSpread(q.peer), cpuSpread(q.diesel), q.diesel.cpuNanos / q.peer.cpuNanos, '(cost ×)', null]);
+    shared.push(row({ id: 'core-queue', name: 'Queue({ maxSize: 64 }), 100 producers + 100 consumers', peer: 'async + promise queue', unit: 'items/s', cpuUnit: 'ns/item', diesel: q.samples.diesel, other: q.samples.peer, goal: 1.5, judge: 'rate' }));
   }
   if (wanted(8)) {
     const u = r.uncontended;
@@ -99,6 +103,8 @@ if (wanted(7) || wanted(8)) {
     rows.push(['   uncontended rate', 'holds/s', spread(u.peer, 'rate'), spread(u.diesel, 'rate'), u.diesel.rate / u.peer.rate, '', null]);
     rows.push(['   100 routines contending', 'ns CPU/op', cpuSpread(c.peer), cpuSpread(c.diesel), c.diesel.cpuNanos / c.peer.cpuNanos, '<= 1.0', false]);
     rows.push(['   contended rate', 'holds/s', spread(c.peer, 'rate'), spread(c.diesel, 'rate'), c.diesel.rate / c.peer.rate, '', null]);
+    shared.push(row({ id: 'core-lock-uncontended', name: 'Lock: uncontended hold()', peer: 'async-mutex runExclusive', unit: 'holds/s', cpuUnit: 'ns/op', diesel: u.samples.diesel, other: u.samples.peer, goal: 1.0, judge: 'cpu' }));
+    shared.push(row({ id: 'core-lock-contended', name: 'Lock: 100 routines contending', peer: 'async-mutex runExclusive', unit: 'holds/s', cpuUnit: 'ns/op', diesel: c.samples.diesel, other: c.samples.peer, goal: 1.0, judge: 'cpu' }));
   }
 }
 
@@ -125,5 +131,5 @@ mkdirSync(dir, { recursive: true });
 writeFileSync(new URL('core.json', dir), `${JSON.stringify(results, null, 2)}\n`);
 if (shared.length > 0) {
   console.log(`\n${markdownTable(shared)}`);
-  writeResults('core-echo', shared);
+  writeResults('core-run', shared);
 }

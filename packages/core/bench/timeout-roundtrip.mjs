@@ -61,6 +61,8 @@ const summary = (list) => ({
   rateMax: Math.max(...list.map((s) => s.rate)),
   cpuMicros: median(list.map((s) => s.cpuMicros)),
 });
-const result = { bare: summary(samples.bare), timeout: summary(samples.timeout), rounds: ROUNDS, calls: CALLS };
+// `samples` (one { rate, cpu } per round) let run.mjs report the spread.
+const perRound = (list) => list.map((s) => ({ rate: s.rate, cpu: s.cpuMicros }));
+const result = { bare: summary(samples.bare), timeout: summary(samples.timeout), rounds: ROUNDS, calls: CALLS, samples: { bare: perRound(samples.bare), timeout: perRound(samples.timeout) } };
 tell(result);
 if (process.send === undefined) console.log(result);
