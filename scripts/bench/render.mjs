@@ -30,7 +30,8 @@ if (results.size === 0) {
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 function svg(rows, machines) {
-  const labelW = 480;
+  // Wide enough for the longest row name with its peer (the log and Queue rows).
+  const labelW = 600;
   const plotW = 420;
   const rowH = 26;
   const top = 58;
