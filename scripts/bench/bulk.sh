@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
 # `pnpm bench:bulk`: only the benchmarks that write bench-results/*.json in the shared
-# shape (the bulk-data rows and the Go ceiling), then the chart and README tables.
-# About ten minutes on two shared cores. `pnpm bench` runs these as well as the rest.
+# shape (the bulk-data rows, the small-message rows they must not regress, TLS echo, the
+# forwarder's paths, the chat room, the logger against pino, the Redis client and the Go
+# ceiling), then the chart and README tables.
+# About fifteen minutes on two shared cores. `pnpm bench` runs these as well as the rest.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-(cd packages/core && node bench/bulk.mjs)
-(cd packages/tls && node bench/bulk.mjs)
-(cd packages/http && node bench/bulk.mjs && node bench/ws-bulk.mjs)
-(cd packages/forwarder && node bench/scp.mjs)
+(cd packages/core && node bench/bulk.mjs && node bench/run.mjs 1 2)
+(cd packages/tls && node bench/bulk.mjs && node bench/run.mjs)
+(cd packages/http && node bench/bulk.mjs && node bench/ws-bulk.mjs && BENCH_SKIP_WS=1 node bench/run.mjs && node bench/ws.mjs)
+(cd packages/forwarder && node bench/scp.mjs && node bench/run.mjs)
+(cd packages/chat && node bench/run.mjs)
+(cd packages/log && node bench/run.mjs)
+if command -v redis-server >/dev/null; then
+  (cd packages/redis && node bench/run.mjs)
+else
+  echo 'bench:bulk: redis-server is not installed, the Redis rows are left out' >&2
+fi
 node scripts/bench/go.mjs
 node scripts/bench/render.mjs

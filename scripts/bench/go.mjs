@@ -1,5 +1,6 @@
-// Go as the ceiling (Debian golang-go, standard library only): builds scripts/bench/go/*
-// into a temp dir, then races, each server in its own process and rounds alternating:
+// Go as the ceiling (Debian golang-go, standard library only): builds scripts/bench/go/ceiling
+// (one program, `echo` or `hello`) into a temp dir, then races, each server in its own
+// process and rounds alternating:
 //   1. echo round trips (5000 per round, one connection, a node:net client in its own
 //      process): diesel Service vs raw node:net vs a Go echo server;
 //   2. HTTP hello world (wrk -t1 -c100, BENCH_SECONDS s per round): diesel vs node:http vs
@@ -25,10 +26,8 @@ const dir = mkdtempSync(join(tmpdir(), 'diesel-go-bench-'));
 const procs = [];
 try {
   const env = { ...process.env, GOCACHE: join(dir, 'cache'), GOPATH: join(dir, 'gopath'), GO111MODULE: 'off' };
-  for (const name of ['echo', 'hello']) {
-    const r = await runCommand('go', ['build', '-o', join(dir, name), here(`go/${name}/main.go`)], { env });
-    if (r.code !== 0) throw new Error(`go build ${name} failed: ${r.stderr}`);
-  }
+  const built = await runCommand('go', ['build', '-o', join(dir, 'ceiling'), here('go/ceiling/main.go')], { env });
+  if (built.code !== 0) throw new Error(`go build failed: ${built.stderr}`);
 
   /** Starts a server process that prints "PORT n" (Go) and returns { pid, port }. */
   const startPrinted = (cmd, args) =>
@@ -55,7 +54,7 @@ try {
   const echoServers = {
     diesel: await startForked(join(REPO, 'packages/core/bench/echo-pipeline-server.mjs'), ['diesel']),
     'node:net': await startForked(join(REPO, 'packages/core/bench/echo-pipeline-server.mjs'), ['raw']),
-    Go: await startPrinted(join(dir, 'echo'), []),
+    Go: await startPrinted(join(dir, 'ceiling'), ['echo']),
   };
   const echoRound = (server) => async () => {
     const c0 = procCpuMicros(server.pid);
@@ -78,7 +77,7 @@ try {
     const helloServers = {
       diesel: await startForked(join(REPO, 'packages/http/bench/servers/diesel.mjs')),
       'node:http': await startForked(join(REPO, 'packages/http/bench/servers/node.mjs')),
-      Go: await startPrinted(join(dir, 'hello'), []),
+      Go: await startPrinted(join(dir, 'ceiling'), ['hello']),
     };
     const helloRound = (server) => async () => {
       const c0 = procCpuMicros(server.pid);

@@ -40,6 +40,20 @@ export function procCpuMicros(pid) {
 }
 
 /**
+ * CPU microseconds of a process and of its children that have exited and been reaped
+ * (cutime/cstime): socat forks a child per connection, whose work shows only there.
+ */
+export function procTreeCpuMicros(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 1e6) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
  * Runs each side's `round()` alternately: `warmup` unmeasured rounds each, then `rounds`
  * measured ones in turn (A B C A B C ...), so drift in the machine's load hits every side
  * alike. `round()` resolves with a sample object of numbers; returns `{ side: [samples] }`.
@@ -107,7 +121,9 @@ export function markdownTable(rows) {
     const goal = r.goal === null ? '—' : `≥ ${Number(r.goal.toFixed(2))}× on ${r.judge === 'cpu' ? 'CPU' : 'rate'}: ${r.met ? 'met' : 'missed'}`;
     lines.push(`| ${r.name} | ${rate} | ${peer} | ${ratio} | ${cpu} | ${cpuRatio} | ${goal} |`);
   }
-  return lines.join('\n');
+  // Facts a row's columns have no room for (a peak RSS, say), said under the table.
+  const notes = rows.filter((r) => r.note).map((r) => `${r.name}: ${r.note}.`);
+  return notes.length === 0 ? lines.join('\n') : `${lines.join('\n')}\n\n${notes.join(' ')}`;
 }
 
 export function fmtNum(n) {

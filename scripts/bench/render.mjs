@@ -3,7 +3,8 @@
 //     min–max whisker over the rounds), with the goal drawn as a line and 1.0 marked;
 //   - the marked sections of the READMEs: everything between
 //       <!-- bench-table NAME[,NAME...] -->  and  <!-- /bench-table -->
-//     is replaced by the table of those result files' rows.
+//     is replaced by the table of those result files' rows; `NAME:ID` picks one row of a
+//     file by its id (`go-ceiling:hello-node`), so a README shows only its own rows.
 // `pnpm bench` runs it after the packages' benches; `node scripts/bench/render.mjs` alone
 // re-renders from the results already there.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,7 +30,8 @@ if (results.size === 0) {
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 function svg(rows, machines) {
-  const labelW = 480;
+  // Wide enough for the longest row name with its peer (the log and Queue rows).
+  const labelW = 600;
   const plotW = 420;
   const rowH = 26;
   const top = 58;
@@ -88,15 +90,20 @@ console.error(`render: docs/bench.svg (${allRows.length} rows)`);
 
 // README sections.
 const readmes = ['README.md', ...readdirSync(join(REPO, 'packages')).map((p) => `packages/${p}/README.md`)];
-const marker = /<!-- bench-table ([\w,.-]+) -->[\s\S]*?<!-- \/bench-table -->/g;
+const marker = /<!-- bench-table ([\w,.:-]+) -->[\s\S]*?<!-- \/bench-table -->/g;
 for (const readme of readmes) {
   const path = join(REPO, readme);
   if (!existsSync(path)) continue;
   const text = readFileSync(path, 'utf8');
   const next = text.replace(marker, (whole, names) => {
-    const picked = names.split(',').map((n) => results.get(n)).filter(Boolean);
+    // Each name is a result file, or `file:id` for one of its rows; files keep their order.
+    const wanted = names.split(',').map((n) => n.split(':'));
+    const picked = [...new Set(wanted.map(([file]) => results.get(file)).filter(Boolean))];
     if (picked.length === 0) return whole;
-    const rows = picked.flatMap((r) => r.rows);
+    const rows = wanted.flatMap(([file, id]) => {
+      const rowsOf = results.get(file)?.rows ?? [];
+      return id === undefined ? rowsOf : rowsOf.filter((r) => r.id === id);
+    });
     const m = picked[0].machine;
     const note = `Measured ${m.at.slice(0, 10)}, node ${m.node}, ${m.cpus} CPUs, load average ${picked.map((r) => r.machine.loadavg[0]).join(' / ')} — the machine is shared by several engineers now, so rates swing from round to round; the goals are judged on CPU per unit of work where the load generator shares the cores. Ratios are the median of per-round ratios (rounds alternate diesel and the peer), min–max in brackets.`;
     return `<!-- bench-table ${names} -->\n${markdownTable(rows)}\n\n${note}\n<!-- /bench-table -->`;

@@ -1,10 +1,14 @@
 // diesel-chat against a bare node:net chat server speaking the same protocol, both in
 // child processes, driven by the same clients: throughput (lines delivered per second
-// to 50 listeners) and fan-out latency (one line until all 50 have it). Run after build.
+// to 50 listeners) and fan-out latency (one line until all 50 have it), with each
+// server's CPU per delivered line and per fan-out (from /proc). BENCH_PASSES (default 3)
+// alternating passes after a warm-up; results in bench-results/chat.json (median,
+// min–max). Run after build.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { markdownTable, procCpuMicros, row, writeResults } from '../../../scripts/bench/lib.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const CLI = here('../dist/cli.js');
@@ -15,6 +19,7 @@ if (!existsSync(CLI)) {
 const LISTENERS = Number(process.env.BENCH_LISTENERS ?? 50);
 const LINES = Number(process.env.BENCH_LINES ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 500);
+const PASSES = Number(process.env.BENCH_PASSES ?? 3);
 const children = [];
 
 function server(args) {
@@ -25,7 +30,7 @@ function server(args) {
     proc.stdout.on('data', (chunk) => {
       out += chunk;
       const match = /line protocol on 127\.0\.0\.1:(\d+)/.exec(out);
-      if (match) resolve(Number(match[1]));
+      if (match) resolve({ port: Number(match[1]), pid: proc.pid });
     });
     proc.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
   });
@@ -112,30 +117,39 @@ async function main() {
     ['diesel-chat', await server([CLI, '--no-web', '--port', '0', '--host', '127.0.0.1'])],
   ];
   const rooms = [];
-  for (const [name, port] of paths) rooms.push([name, await room(port, name.startsWith('diesel') ? 'd' : 'n')]);
-  for (const [, r] of rooms) {
+  for (const [name, { port, pid }] of paths) rooms.push([name, pid, await room(port, name.startsWith('diesel') ? 'd' : 'n')]);
+  for (const [, , r] of rooms) {
     await throughput(r, 2000, 'warm');
     await latency(r, 50, 'warmlat');
   }
-  const results = new Map(rooms.map(([name]) => [name, { rate: [], mean: [], p99: [] }]));
-  for (let round = 0; round < 2; round++) {
-    for (const [name, r] of rooms) {
+  // Per server and pass: { rate, cpu } for throughput (lines delivered/s, server CPU µs
+  // per delivered line) and for fan-out (fan-outs/s from the mean latency, CPU µs each).
+  const results = new Map(rooms.map(([name]) => [name, { lines: [], fanout: [] }]));
+  const perPass = Math.floor(ROUNDS / PASSES);
+  const linesPerPass = Math.floor(LINES / PASSES);
+  for (let pass = 0; pass < PASSES; pass++) {
+    for (const [name, pid, r] of rooms) {
       const entry = results.get(name);
-      entry.rate.push(await throughput(r, LINES / 2, `t${round}`));
-      const lat = await latency(r, ROUNDS / 2, `l${round}`);
-      entry.mean.push(lat.mean);
-      entry.p99.push(lat.p99);
+      const c0 = procCpuMicros(pid);
+      const rate = await throughput(r, linesPerPass, `t${pass}`);
+      const c1 = procCpuMicros(pid);
+      const lat = await latency(r, perPass, `l${pass}`);
+      const c2 = procCpuMicros(pid);
+      entry.lines.push({ rate, cpu: (c1 - c0) / (linesPerPass * r.listeners.length) });
+      entry.fanout.push({ rate: 1e6 / lat.mean, cpu: (c2 - c1) / perPass, p99: lat.p99 });
+      console.error(`  pass ${pass + 1}/${PASSES} ${name.padEnd(14)} ${rate.toFixed(0)} lines/s, fan-out ${lat.mean.toFixed(0)} µs (p99 ${lat.p99.toFixed(0)})`);
     }
   }
-  const avg = (list) => list.reduce((a, b) => a + b, 0) / list.length;
-  const base = results.get('node:net chat');
-  console.log(`\n${LISTENERS} listeners, ${LINES} lines, ${ROUNDS} fan-out round trips; node ${process.version}\n`);
-  console.log('| server | lines delivered/s | ratio | fan-out mean µs | p99 µs | ratio |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
-  for (const [name, entry] of results) {
-    console.log(`| ${name} | ${avg(entry.rate).toFixed(0)} | ${(avg(entry.rate) / avg(base.rate)).toFixed(2)} | ${avg(entry.mean).toFixed(0)} | ${avg(entry.p99).toFixed(0)} | ${(avg(entry.mean) / avg(base.mean)).toFixed(2)} |`);
-  }
-  for (const [, r] of rooms) r.close();
+  const diesel = results.get('diesel-chat');
+  const peer = results.get('node:net chat');
+  const rows = [
+    row({ id: 'chat-lines', name: `chat: ${LINES} lines to ${LISTENERS} listeners`, peer: 'node:net chat', unit: 'lines/s', cpuUnit: 'µs/line', diesel: diesel.lines, other: peer.lines, judge: 'cpu' }),
+    row({ id: 'chat-fanout', name: `chat: one line until all ${LISTENERS} have it`, peer: 'node:net chat', unit: 'fan-outs/s', cpuUnit: 'µs/fan-out', diesel: diesel.fanout, other: peer.fanout, judge: 'cpu' }),
+  ];
+  console.log(`\n${LISTENERS} listeners, ${LINES} lines, ${ROUNDS} fan-out round trips, ${PASSES} passes; node ${process.version}\n`);
+  console.log(markdownTable(rows));
+  writeResults('chat', rows, { samples: Object.fromEntries(results) });
+  for (const [, , r] of rooms) r.close();
 }
 
 try {

@@ -39,6 +39,8 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 // Lines/s through the server, and the server's CPU microseconds per line.
 const summary = (list) => ({ rate: median(list.map((s) => s.rate)), cpuMicros: median(list.map((s) => s.cpuMicros)) });
-const result = { raw: summary(samples.raw), diesel: summary(samples.diesel), rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS };
+// `samples` (one { rate, cpu } per round, alternated) let run.mjs report the spread.
+const perRound = (list) => list.map((x) => ({ rate: x.rate, cpu: x.cpuMicros }));
+const result = { raw: summary(samples.raw), diesel: summary(samples.diesel), rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, samples: { raw: perRound(samples.raw), diesel: perRound(samples.diesel) } };
 tell(result);
 if (process.send === undefined) console.log(result);

@@ -114,6 +114,7 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 for (const peer of Object.values(peers)) peer.stop();
 const summary = (list) => (list.length === 0 ? null : { rate: median(list.map((s) => s.rate)), cpuMicros: median(list.map((s) => s.cpu)) });
-const result = { raw: summary(samples.raw), diesel: summary(samples.diesel), rounds: ROUNDS, calls: CALLS };
+// `samples` (one { rate, cpu } per round, alternated) let run.mjs report the spread.
+const result = { raw: summary(samples.raw), diesel: summary(samples.diesel), rounds: ROUNDS, calls: CALLS, samples };
 tell(result);
 if (process.send === undefined) console.log(result);

@@ -213,7 +213,9 @@ for (const [name, [diesel, peer]] of Object.entries(pairs)) {
       rounds.diesel.push(await diesel());
     }
   }
-  result[name] = { diesel: summary(rounds.diesel), peer: summary(rounds.peer), rounds: ROUNDS };
+  // `samples` (one { rate, cpu } per round) let run.mjs report the spread.
+  const perRound = (list) => list.map((r) => ({ rate: r.rate, cpu: r.cpuNanos }));
+  result[name] = { diesel: summary(rounds.diesel), peer: summary(rounds.peer), rounds: ROUNDS, samples: { diesel: perRound(rounds.diesel), peer: perRound(rounds.peer) } };
 }
 tell(result);
 if (process.send === undefined) console.log(JSON.stringify(result, null, 2));

@@ -6,6 +6,7 @@
 //   node bench/run.mjs 1 3        only benchmarks 1 and 3
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { markdownTable, row, writeResults } from '../../../scripts/bench/lib.mjs';
 import { child } from './shared.mjs';
 
 const only = new Set(process.argv.slice(2).map(Number));
@@ -21,6 +22,10 @@ async function runChild(script, args = []) {
 }
 
 const rows = [];
+// The benchmarks with per-round samples also in the shared result shape
+// (bench-results/core-run.json), so render.mjs draws them beside the bulk rows and no
+// regression there goes unseen.
+const shared = [];
 const results = { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadavg: os.loadavg(), at: new Date().toISOString() };
 const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -30,6 +35,7 @@ if (wanted(1)) {
   results.roundTrips = r;
   rows.push(['1. 5000 echo round trips, one connection', 'round trips/s', fmt(r.raw.rate), fmt(r.diesel.rate), r.diesel.rate / r.raw.rate, '>= 0.95', true]);
   rows.push(['   (CPU per round trip, both ends)', 'µs', fmt(r.raw.cpuMicros, 1), fmt(r.diesel.cpuMicros, 1), r.raw.cpuMicros / r.diesel.cpuMicros, '(inverse)', null]);
+  shared.push(row({ id: 'core-echo-roundtrip', name: `${r.calls} echo round trips, one connection, CPU both ends`, peer: 'node:net', unit: 'round trips/s', cpuUnit: 'µs/round trip', diesel: r.samples.diesel, other: r.samples.raw, goal: 1.0, judge: 'cpu' }));
 }
 if (wanted(2)) {
   console.error('2/8 100 connections pipelining echo lines...');
@@ -37,6 +43,7 @@ if (wanted(2)) {
   results.pipelining = r;
   rows.push(['2. 100 connections pipelining echo lines', 'lines/s', fmt(r.raw.rate), fmt(r.diesel.rate), r.diesel.rate / r.raw.rate, '>= 0.9', true]);
   rows.push(['   (server CPU per line)', 'µs', fmt(r.raw.cpuMicros, 1), fmt(r.diesel.cpuMicros, 1), r.raw.cpuMicros / r.diesel.cpuMicros, '(inverse)', null]);
+  shared.push(row({ id: 'core-echo-pipeline', name: `${r.connections} connections pipelining echo lines`, peer: 'node:net', unit: 'lines/s', cpuUnit: 'µs/line', diesel: r.samples.diesel, other: r.samples.raw, goal: 0.9, judge: 'rate' }));
 }
 if (wanted(3)) {
   console.error('3/8 10,000 idle connections...');
@@ -65,6 +72,7 @@ if (wanted(5)) {
   rows.push(['5. spawn+join an empty child (vs Promise.all)', 'ns each', fmt(r.promise.ns), fmt(r.diesel.ns), r.diesel.ns / r.promise.ns, '(cost ×)', null]);
   rows.push([`   spread over ${r.rounds} rounds`, 'ns each', spread(r.promise), spread(r.diesel), r.diesel.ns / r.promise.ns, '', null]);
   rows.push(['   CPU per spawn+join', 'ns', fmt(r.promise.cpuNs), fmt(r.diesel.cpuNs), r.diesel.cpuNs / r.promise.cpuNs, '(cost ×)', null]);
+  shared.push(row({ id: 'core-spawn-join', name: 'spawn + join an empty child', peer: 'Promise.all of an async function', unit: 'per s', cpuUnit: 'ns', diesel: r.samples.diesel, other: r.samples.promise, judge: 'cpu' }));
 }
 if (wanted(6)) {
   console.error('6/8 timeout() around each of 5000 echo round trips...');
@@ -76,6 +84,7 @@ if (wanted(6)) {
   // The overhead alone (ns per op around a token that completes at once), as a share of a bare round trip's CPU.
   const o = r.overheadNs;
   rows.push([`   timeout() alone: ns CPU per op [${fmt(o.min)}–${fmt(o.max)}], share of a round trip`, 'ns', fmt(r.bare.cpuMicros * 1000), fmt(o.median), 1 + o.median / (r.bare.cpuMicros * 1000), '<= 1.05', false]);
+  shared.push(row({ id: 'core-timeout-roundtrip', name: 'echo round trips inside timeout(5, …)', peer: 'the bare call', unit: 'round trips/s', cpuUnit: 'µs/round trip', diesel: r.samples.timeout, other: r.samples.bare, goal: 0.95, judge: 'rate' }));
 }
 if (wanted(7) || wanted(8)) {
   console.error('7-8/8 Queue and Lock vs async/await peers (alternating rounds in one process)...');
@@ -96,6 +105,7 @@ if (wanted(7) || wanted(8)) {
     rows.push(['   floor: a yield* completing inside next() (2 per item)', 'ns', '', fmt(f.completes.ns), 0, '', null]);
     rows.push(['   floor: a hub suspend + resume (0.71 per item) vs an await', 'ns', fmt(f.await.ns), fmt(f.hub.ns), f.hub.ns / f.await.ns, '(cost ×)', null]);
     rows.push(['   1.5× budget (peer CPU / 1.5) vs that floor per item', 'ns', fmt(q.peer.cpuNanos / 1.5), fmt(floor), floor / (q.peer.cpuNanos / 1.5), '(share)', null]);
+    shared.push(row({ id: 'core-queue', name: 'Queue({ maxSize: 64 }), 100 producers + 100 consumers', peer: 'async + promise queue', unit: 'items/s', cpuUnit: 'ns/item', diesel: q.samples.diesel, other: q.samples.peer, goal: 1.5, judge: 'rate' }));
   }
   if (wanted(8)) {
     const u = r.uncontended;
@@ -104,6 +114,8 @@ if (wanted(7) || wanted(8)) {
     rows.push(['   uncontended rate', 'holds/s', spread(u.peer, 'rate'), spread(u.diesel, 'rate'), u.diesel.rate / u.peer.rate, '', null]);
     rows.push(['   100 routines contending', 'ns CPU/op', cpuSpread(c.peer), cpuSpread(c.diesel), c.diesel.cpuNanos / c.peer.cpuNanos, '<= 1.0', false]);
     rows.push(['   contended rate', 'holds/s', spread(c.peer, 'rate'), spread(c.diesel, 'rate'), c.diesel.rate / c.peer.rate, '', null]);
+    shared.push(row({ id: 'core-lock-uncontended', name: 'Lock: uncontended hold()', peer: 'async-mutex runExclusive', unit: 'holds/s', cpuUnit: 'ns/op', diesel: u.samples.diesel, other: u.samples.peer, goal: 1.0, judge: 'cpu' }));
+    shared.push(row({ id: 'core-lock-contended', name: 'Lock: 100 routines contending', peer: 'async-mutex runExclusive', unit: 'holds/s', cpuUnit: 'ns/op', diesel: c.samples.diesel, other: c.samples.peer, goal: 1.0, judge: 'cpu' }));
   }
 }
 
@@ -128,3 +140,7 @@ results.table = rows.map(([name, unit, raw, diesel, ratio, goal]) => ({ name: na
 const dir = new URL('../bench-results/', import.meta.url);
 mkdirSync(dir, { recursive: true });
 writeFileSync(new URL('core.json', dir), `${JSON.stringify(results, null, 2)}\n`);
+if (shared.length > 0) {
+  console.log(`\n${markdownTable(shared)}`);
+  writeResults('core-run', shared);
+}

@@ -45,6 +45,8 @@ const summary = (list) => ({
   nsMax: Math.max(...list.map((s) => s.ns)),
   cpuNs: median(list.map((s) => s.cpuNs)),
 });
-const result = { diesel: summary(samples.diesel), promise: summary(samples.promise), rounds: ROUNDS, n: N };
+// `samples` (one { rate, cpu } per round: iterations/s, CPU ns each) let run.mjs report the spread.
+const perRound = (list) => list.map((s) => ({ rate: 1e9 / s.ns, cpu: s.cpuNs }));
+const result = { diesel: summary(samples.diesel), promise: summary(samples.promise), rounds: ROUNDS, n: N, samples: { diesel: perRound(samples.diesel), promise: perRound(samples.promise) } };
 tell(result);
 if (process.send === undefined) console.log(result);

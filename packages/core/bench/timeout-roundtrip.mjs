@@ -98,6 +98,8 @@ const summary = (list) => ({
   rateMax: Math.max(...list.map((s) => s.rate)),
   cpuMicros: median(list.map((s) => s.cpuMicros)),
 });
+// `samples` (one { rate, cpu } per round) let run.mjs report the spread.
+const perRound = (list) => list.map((s) => ({ rate: s.rate, cpu: s.cpuMicros }));
 const result = {
   bare: summary(samples.bare),
   timeout: summary(samples.timeout),
@@ -105,6 +107,7 @@ const result = {
   calls: CALLS,
   // CPU ns per op added by timeout(), median and spread over rounds.
   overheadNs: { median: median(overheads), min: Math.min(...overheads), max: Math.max(...overheads), bareNs: median(opSamples.bare) },
+  samples: { bare: perRound(samples.bare), timeout: perRound(samples.timeout) },
 };
 tell(result);
 if (process.send === undefined) console.log(result);

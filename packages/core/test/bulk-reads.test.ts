@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Application, BytesLimitExceeded, ConnectionClosed, bytes, receive, sleep, until } from '../src/index.js';
+import { Application, BytesLimitExceeded, ConnectionClosed, bytes, first, receive, sleep, until } from '../src/index.js';
 import { serveInMemory } from '../src/testing/index.js';
 import { closed, dial, line, serve } from './helpers.js';
 
@@ -154,6 +154,36 @@ describe('bulk reads in memory (exact boundaries, backpressure)', () => {
     }
     const outcome = await exited;
     expect(outcome).toEqual({ ok: true, value: chunks.map((c) => sha(c)) });
+  });
+
+  it('a bytes(n) that waits over many small chunks finishes on the chunk that completes it; a sleep beside it still wins; FIN ends it with the tail', async () => {
+    const chunk = pattern(1024);
+    const { peer, exited } = serveInMemory(function* () {
+      // 1. Exactly n bytes in 16 pieces: one result, the bytes in order.
+      const whole = yield* bytes(16 * 1024);
+      // 2. Fewer than n bytes and a sleep beside: the sleep ends the group.
+      const [none, slept] = yield* first(bytes(64 * 1024), sleep(0.2));
+      // 3. The peer's FIN with a partial read buffered: ConnectionClosed carries the tail.
+      try {
+        yield* bytes(1024 * 1024);
+        return { whole: sha(whole), none, slept, tail: -1 };
+      } catch (error) {
+        if (!(error instanceof ConnectionClosed)) throw error;
+        return { whole: sha(whole), none, slept, tail: error.buffered.length };
+      }
+    });
+    for (let i = 0; i < 16; i++) {
+      peer.write(chunk);
+      await new Promise((r) => setImmediate(r));
+    }
+    for (let i = 0; i < 3; i++) {
+      peer.write(chunk);
+      await new Promise((r) => setImmediate(r));
+    }
+    await new Promise((r) => setTimeout(r, 400));
+    peer.end();
+    const outcome = await exited;
+    expect(outcome).toEqual({ ok: true, value: { whole: sha(Array(16).fill(chunk)), none: undefined, slept: true, tail: 3 * 1024 } });
   });
 
   it('a peer sending faster than the routine reads is paused: buffered input stays near the high-water mark', async () => {

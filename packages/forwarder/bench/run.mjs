@@ -1,10 +1,14 @@
 // Throughput and request/response latency through diesel-forward vs a direct connection
-// (and, as references, a bare node:net pipe() forwarder and socat when installed). Servers and forwarders run in
-// child processes; the same client code drives every path. Run after `pnpm build`.
+// (and, as references, a bare node:net pipe() forwarder and socat when installed).
+// Servers and forwarders run in child processes; the same client code drives every path.
+// Rounds (BENCH_ROUNDS, default 3, after a warm-up) go through the paths in turn; each
+// forwarder's CPU time per GiB and per round trip comes from /proc. Results go to
+// bench-results/forwarder-paths.json (median, min–max). Run after `pnpm build`.
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { markdownTable, procTreeCpuMicros, row, writeResults } from '../../../scripts/bench/lib.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const CLI = here('../dist/cli.js');
@@ -17,6 +21,9 @@ const MiB = 1024 ** 2;
 const TRANSFER = Number(process.env.BENCH_BYTES ?? GiB);
 const ROUND_TRIPS = Number(process.env.BENCH_ROUND_TRIPS ?? 20_000);
 const children = [];
+/** The process behind each port (a forwarder's, for its CPU time from /proc). */
+const pids = new Map();
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 function child(command, args, readyPattern) {
   return new Promise((resolve, reject) => {
@@ -26,7 +33,10 @@ function child(command, args, readyPattern) {
     proc.stdout.on('data', (chunk) => {
       out += chunk;
       const match = readyPattern.exec(out);
-      if (match) resolve(Number(match[1]));
+      if (match) {
+        pids.set(Number(match[1]), proc.pid);
+        resolve(Number(match[1]));
+      }
     });
     proc.once('exit', (code) => reject(new Error(`${command} exited (${code}) before it was ready: ${out}`)));
   });
@@ -139,6 +149,7 @@ async function main() {
         await new Promise((r) => setTimeout(r, 50));
       }
     }
+    pids.set(socatPort, proc.pid);
     paths.push(['socat', socatPort]);
   }
 
@@ -149,29 +160,53 @@ async function main() {
     await upload(port, 64 * MiB);
     await latency(port, 2000);
   }
+  // Per path and round: { rate, cpu } — MiB/s and the forwarding process's CPU ms per GiB
+  // for transfers, round trips/s and its CPU µs per round trip for latency (no CPU for
+  // `direct`, which has no process in between).
   const results = new Map(paths.map(([name]) => [name, { down: [], up: [], lat: [] }]));
-  const rounds = 2;
-  for (let r = 0; r < rounds; r++) {
+  // socat's per-connection child must exit and be reaped before its CPU shows in the
+  // parent (procTreeCpuMicros counts reaped children): give it a moment before reading.
+  const cpuOf = async (port) => {
+    if (!pids.has(port) || port === target) return NaN;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return procTreeCpuMicros(pids.get(port));
+  };
+  for (let r = 0; r < ROUNDS; r++) {
     for (const [name, port] of paths) {
       const entry = results.get(name);
-      entry.down.push(await download(port, TRANSFER / rounds));
-      entry.up.push(await upload(port, TRANSFER / rounds));
-      entry.lat.push(await latency(port, ROUND_TRIPS / rounds));
+      const bytes = Math.floor(TRANSFER / ROUNDS);
+      const c0 = await cpuOf(port);
+      const down = await download(port, bytes);
+      const c1 = await cpuOf(port);
+      const up = await upload(port, bytes);
+      const c2 = await cpuOf(port);
+      const lat = await latency(port, Math.floor(ROUND_TRIPS / ROUNDS));
+      const c3 = await cpuOf(port);
+      entry.down.push({ rate: down / MiB, cpu: (c1 - c0) / 1000 / (bytes / GiB) });
+      entry.up.push({ rate: up / MiB, cpu: (c2 - c1) / 1000 / (bytes / GiB) });
+      entry.lat.push({ rate: 1e6 / lat.mean, cpu: (c3 - c2) / Math.floor(ROUND_TRIPS / ROUNDS), p99: lat.p99 });
+      console.error(`  round ${r + 1}/${ROUNDS} ${name.padEnd(15)} down ${(down / MiB).toFixed(0)} MiB/s, up ${(up / MiB).toFixed(0)} MiB/s, round trip ${lat.mean.toFixed(1)} µs (p99 ${lat.p99.toFixed(1)})`);
     }
   }
-  const avg = (list) => list.reduce((a, b) => a + b, 0) / list.length;
-  const direct = results.get('direct');
-  const base = { down: avg(direct.down), up: avg(direct.up), mean: avg(direct.lat.map((l) => l.mean)) };
-  console.log(`\n${TRANSFER / MiB} MiB each way per path, ${ROUND_TRIPS} round trips of 64 bytes; node ${process.version}\n`);
-  console.log('| path | download MiB/s | ratio | upload MiB/s | ratio | round trip mean µs | p99 µs | ratio |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const [name, entry] of results) {
-    const down = avg(entry.down);
-    const up = avg(entry.up);
-    const mean = avg(entry.lat.map((l) => l.mean));
-    const p99 = avg(entry.lat.map((l) => l.p99));
-    console.log(`| ${name} | ${(down / MiB).toFixed(0)} | ${(down / base.down).toFixed(2)} | ${(up / MiB).toFixed(0)} | ${(up / base.up).toFixed(2)} | ${mean.toFixed(1)} | ${p99.toFixed(1)} | ${(mean / base.mean).toFixed(2)} |`);
-  }
+  const diesel = results.get('diesel-forward');
+  const size = `${(TRANSFER / MiB).toFixed(0)} MiB`;
+  const rows = [];
+  // Against a direct connection only the rate means something; against the other
+  // forwarders the CPU each spends per byte copied (or per round trip) is the figure.
+  const against = (peer, judge, goal) => {
+    const other = results.get(peer);
+    if (other === undefined) return;
+    const id = peer === 'direct' ? '' : `-vs-${peer.replace(/\W+/g, '-').replace(/-$/, '')}`;
+    rows.push(row({ id: `forward-down${id}`, name: `through diesel-forward: ${size} download`, peer, unit: 'MiB/s', cpuUnit: 'ms/GiB', diesel: diesel.down, other: other.down, goal, judge }));
+    rows.push(row({ id: `forward-up${id}`, name: `through diesel-forward: ${size} upload`, peer, unit: 'MiB/s', cpuUnit: 'ms/GiB', diesel: diesel.up, other: other.up, goal, judge }));
+    rows.push(row({ id: `forward-rtt${id}`, name: `through diesel-forward: 64-byte round trips`, peer, unit: 'round trips/s', cpuUnit: 'µs/round trip', diesel: diesel.lat, other: other.lat, goal: peer === 'direct' ? null : goal, judge }));
+  };
+  against('direct', 'rate', 1 / 1.1);
+  against('socat', 'cpu', 1.0);
+  against('node pipe()', 'cpu', 1.0);
+  console.log(`\n${size} each way per path, ${ROUND_TRIPS} round trips of 64 bytes, ${ROUNDS} rounds; node ${process.version}\n`);
+  console.log(markdownTable(rows));
+  writeResults('forwarder-paths', rows, { samples: Object.fromEntries(results) });
 }
 
 try {

@@ -14,7 +14,7 @@ import net from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { alternate, have, markdownTable, procCpuMicros, row, runCommand, writeResults } from '../../../scripts/bench/lib.mjs';
+import { alternate, have, markdownTable, procCpuMicros, procTreeCpuMicros, row, runCommand, writeResults } from '../../../scripts/bench/lib.mjs';
 
 const MIB = Number(process.env.BENCH_SCP_MIB ?? 256);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -123,14 +123,9 @@ try {
     return { rate: MIB / (r.ms / 1000), seconds: r.ms / 1000, cpu: (cpu1 - cpu0) / 1000 / (MIB / 1024) };
   };
   // socat forks a child per connection, which has exited (and been reaped) by the time a
-  // copy ends: its CPU is in the parent's cutime/cstime, so count those too.
-  const cpuWithChildren = (pid) => () => {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 1e6) / 100;
-  };
+  // copy ends: its CPU is in the parent's cutime/cstime, which procTreeCpuMicros counts.
   const sides = { direct: scpTo(sshPort, null), 'diesel-forward': scpTo(forwardPort, () => procCpuMicros(forward.pid)) };
-  if (socat !== null) sides.socat = scpTo(socatPort, cpuWithChildren(socat.pid));
+  if (socat !== null) sides.socat = scpTo(socatPort, () => procTreeCpuMicros(socat.pid));
   console.error(`scp bench: ${MIB} MiB file, ${ROUNDS} rounds, paths ${Object.keys(sides).join(', ')}`);
   const samples = await alternate(sides, { rounds: ROUNDS });
   const rows = [row({ id: 'forward-scp', name: `scp ${MIB} MiB through diesel-forward`, peer: 'direct', unit: 'MiB/s', cpuUnit: 'ms/GiB', diesel: samples['diesel-forward'].map((s) => ({ ...s, cpu: NaN })), other: samples.direct, goal: 1 / 1.1, judge: 'rate' })];

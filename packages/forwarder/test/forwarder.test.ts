@@ -1,3 +1,4 @@
+import type net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Application, Service } from '@diesel/core';
 import { MemoryLogger } from '@diesel/core/testing';
@@ -10,6 +11,7 @@ import {
   echoServer,
   hashUntilEnd,
   listen,
+  pattern,
   patternDigest,
   sendPattern,
   startForwarder,
@@ -275,6 +277,45 @@ describe('forwarder', () => {
     expect(() => forwarder({ host: '', port: 80 })).toThrow(/target must be/);
     expect(() => forwarder({ host: 'example.com', port: 80 }, { chunkSize: 0 })).toThrow(RangeError);
   });
+
+  it('holds a fast client back while the target does not read: what is in flight stays bounded, and nothing is lost', async () => {
+    const size = 128 * MiB;
+    let targetSocket: net.Socket | null = null;
+    let targetSaw: Promise<{ digest: string; length: number }> | null = null;
+    const target = await listen((socket) => {
+      targetSocket = socket;
+      socket.pause();
+    });
+    const fwd = await startForwarder({ host: '127.0.0.1', port: target.port });
+    const client = await dial(fwd.port);
+    let written = 0;
+    const sending = (async () => {
+      for (const chunk of pattern(size, 5)) {
+        written += chunk.length;
+        if (!client.write(chunk)) await new Promise((resolve) => client.once('drain', resolve));
+      }
+      client.end();
+    })();
+    // Wait until the client is held back: what it has handed to the kernel stops growing.
+    const flushed = (): number => written - client.writableLength;
+    let last = -1;
+    for (let still = 0; still < 5; ) {
+      await new Promise((r) => setTimeout(r, 100));
+      const now = flushed();
+      still = now === last ? still + 1 : 0;
+      last = now;
+    }
+    // Everything past the target's unread socket sits in kernel buffers or in the
+    // forwarder; with backpressure that is a few socket buffers, not the whole stream.
+    expect(flushed()).toBeLessThan(size / 2);
+    expect(targetSocket).not.toBeNull();
+    targetSaw = hashUntilEnd(targetSocket!);
+    targetSocket!.resume();
+    await sending;
+    const up = await targetSaw;
+    expect(up.length).toBe(size);
+    expect(up.digest).toBe(patternDigest(size, 5));
+  }, 120_000);
 
   it('a closed connection leaves no socket behind on either side', async () => {
     const echo = await echoServer();

@@ -1,15 +1,19 @@
 // pnpm bench (after build): diesel vs node:http vs fastify, side by side in one run.
 // Then runs bench/ws.mjs (WebSocket echo, diesel vs ws) unless BENCH_SKIP_WS is set.
-// Each server runs alone in its own child process; wrk (C) generates the load so the
-// load generator is not the bottleneck. Numbers on a shared machine are indicative:
-// compare the ratios.
+// Each server runs in its own child process; wrk (C) generates the load so the load
+// generator is not the bottleneck. Hello world runs BENCH_ROUNDS (default 3) alternating
+// rounds of BENCH_SECONDS (default 5) s per server, after a warm-up each; its rows go to
+// bench-results/http-hello.json (median, min–max, server CPU per request). Numbers on a
+// shared machine are indicative: compare the ratios.
 import { execFileSync, fork } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { alternate, markdownTable, row, stats, writeResults } from '../../../scripts/bench/lib.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const SERVERS = ['diesel', 'node', 'fastify'];
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const TRANSFER = Number(process.env.BENCH_MIB ?? 100) * 1024 * 1024;
 
 function startServer(name) {
@@ -117,17 +121,39 @@ const parseStart = performance.now();
 parseHeads(parser, 200_000);
 const parseMicros = ((performance.now() - parseStart) * 1000) / 200_000;
 
+// Hello world: the three servers up at once, rounds alternating (BENCH_ROUNDS, after a
+// warm-up round each), one wrk run per server and round; { rate: req/s, cpu: µs/request }.
+const servers = Object.fromEntries(await Promise.all(SERVERS.map(async (name) => [name, await startServer(name)])));
+const load = {};
+try {
+  for (const server of Object.values(servers)) wrk(server.port, 1); // JIT warm-up
+  for (const [key, script] of [['hello', undefined], ['pipelined', 'pipeline.lua']]) {
+    const last = {};
+    load[key] = await alternate(
+      Object.fromEntries(
+        SERVERS.map((name) => [
+          name,
+          async () => {
+            const run = await measured(servers[name], DURATION, script);
+            last[name] = run;
+            return { rate: run.rps, cpu: run.cpuPerRequest };
+          },
+        ]),
+      ),
+      { rounds: ROUNDS },
+    );
+    load[`${key}Last`] = last;
+  }
+} finally {
+  for (const server of Object.values(servers)) stop(server);
+}
 const results = {};
 for (const name of SERVERS) {
-  const server = await startServer(name);
-  try {
-    wrk(server.port, 1); // warm up
-    const hello = await measured(server, DURATION);
-    const pipelined = await measured(server, DURATION, 'pipeline.lua');
-    results[name] = { hello, pipelined };
-  } finally {
-    stop(server);
-  }
+  const median = (key, field) => stats(load[key][name].map((x) => x[field])).median;
+  results[name] = {
+    hello: { ...load.helloLast[name], rps: median('hello', 'rate'), cpuPerRequest: median('hello', 'cpu') },
+    pipelined: { ...load.pipelinedLast[name], rps: median('pipelined', 'rate'), cpuPerRequest: median('pipelined', 'cpu') },
+  };
   // Transfers on fresh processes, so peak RSS is the transfer's own.
   const up = await startServer(name);
   try {
@@ -150,7 +176,7 @@ for (const name of SERVERS) {
 const fmt = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : String(n));
 const ratio = (a, b) => (a / b).toFixed(2);
 const mib = TRANSFER / 1024 / 1024;
-console.log(`\n@diesel/http benchmark: ${DURATION} s per load run, wrk -t1 -c100, ${mib} MiB transfers\n`);
+console.log(`\n@diesel/http benchmark: ${DURATION} s per load run, wrk -t1 -c100, median of ${ROUNDS} rounds; ${mib} MiB transfers\n`);
 console.log('| test | diesel | node:http | fastify | diesel/node | diesel/fastify |');
 // Ratios are diesel divided by the peer: above 1 is better for req/s and MiB/s, below 1 for CPU and RSS.
 console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
@@ -168,6 +194,14 @@ for (const [key, label] of [['upload', 'upload'], ['download', 'download']]) {
   const [ra, rb, rc] = SERVERS.map((s) => results[s][key].peak);
   console.log(`| ${mib} MiB ${label}: server peak RSS (MiB) | ${fmt(ra)} | ${fmt(rb)} | ${fmt(rc)} | ${ratio(ra, rb)} | ${ratio(ra, rc)} |`);
 }
+const helloRows = [];
+for (const [key, label] of [['hello', 'hello world, keep-alive, 100 connections'], ['pipelined', 'hello world, 16-deep pipelining, 100 connections']]) {
+  for (const [peer, peerName] of [['node', 'node:http'], ['fastify', 'fastify']]) {
+    helloRows.push(row({ id: `http-${key}-${peer}`, name: label, peer: peerName, unit: 'req/s', cpuUnit: 'µs/req', diesel: load[key].diesel, other: load[key][peer], judge: 'rate' }));
+  }
+}
+console.log(`\n${markdownTable(helloRows)}`);
+writeResults('http-hello', helloRows);
 console.log(`\nparser alone: ${parseMicros.toFixed(2)} µs per ${HEAD.length}-byte request head (${Math.round(HEAD.length / parseMicros)} MB/s)`);
 console.log('errors:', SERVERS.map((s) => `${s} ${results[s].hello.errors}/${results[s].pipelined.errors}, non-2xx ${results[s].hello.non2xx}/${results[s].pipelined.non2xx}`).join('; '));
 console.log('startup RSS (MiB):', SERVERS.map((s) => `${s} ${fmt(results[s].upload.base)}`).join('; '));

@@ -1,4 +1,4 @@
-import { type Clock, type Routine, SentinelNotFound, bytes, first, receive, sleep, until } from '@diesel/core';
+import { type Clock, type Connection, type Routine, SentinelNotFound, bytes, first, receive, sleep, until } from '@diesel/core';
 import { HttpError } from './errors.js';
 import type { HttpHeaders } from './headers.js';
 import { type H1Parser, type MessageHead, WANT_LINE } from './h1/parser.js';
@@ -66,6 +66,8 @@ const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 /** @internal How a body reader reads: the parser, the deadline, the limits. */
 export interface BodyReadContext {
   parser: H1Parser;
+  /** The connection the body arrives on (to see whether bytes are already buffered). */
+  connection: Connection;
   clock: Clock;
   /** Clock time (ms) by which the whole request must have arrived. */
   deadline: number;
@@ -121,7 +123,12 @@ export class BodyReader implements HttpBodyReader {
       const left = (context.deadline - context.clock.now()) / 1000;
       if (left <= 0) throw timeout();
       if (want > 0) {
-        const [data] = yield* first(receive(Math.min(want, max)), sleep(left));
+        let data: Buffer | undefined;
+        // Bytes already buffered are taken at once: the deadline only matters for a read
+        // that waits, and a group with its timer per read was the largest per-chunk cost
+        // of a streamed upload in the profile (about a tenth of the server's JS time).
+        if (context.connection.bufferedLength > 0) data = yield* receive(Math.min(want, max));
+        else [data] = yield* first(receive(Math.min(want, max)), sleep(left));
         if (data === undefined) throw timeout();
         parser.feed(data);
       } else if (want === WANT_LINE) {

@@ -294,7 +294,7 @@ export class HttpServer {
     try {
       streaming = streamsBody(handler, request);
       if (streaming || head.framing !== 'none') {
-        const context = { parser, clock, deadline: startedAt + settings.requestTimeout * 1000, maxChunkLineSize: settings.limits.maxChunkLineSize, sendContinue };
+        const context = { parser, connection, clock, deadline: startedAt + settings.requestTimeout * 1000, maxChunkLineSize: settings.limits.maxChunkLineSize, sendContinue };
         reader = new BodyReader(context, head.framing === 'none');
       }
       if (streaming) request.bodyReader = reader!;

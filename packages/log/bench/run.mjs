@@ -2,7 +2,9 @@
 // Lines per second of @diesel/log against pino, writing the same lines to the same
 // destination, and the cost of a call at a disabled level. Imports the built package
 // (run `pnpm build` first). Every contender runs side by side in each round, after a
-// warm-up; the median of the rounds is reported. The whole run takes about a minute.
+// warm-up; the median and min–max of the per-round ratios are reported, with the CPU
+// time per line (this process: both loggers run here) beside the rate. Results go to
+// bench-results/log.json (scripts/bench/lib.mjs). The whole run takes about a minute.
 //
 //   node bench/run.mjs            # full run
 //   BENCH_QUICK=1 node bench/run.mjs   # shorter rounds, for a smoke test
@@ -11,6 +13,7 @@ import os from 'node:os';
 import { once } from 'node:events';
 import pino from 'pino';
 import { JsonLinesOutput, LOGLVL_INFO, LOGLVL_WARN, Logger } from '../dist/index.js';
+import { markdownTable, row, stats, writeResults } from '../../../scripts/bench/lib.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 // BENCH_ONLY=lines or BENCH_ONLY=disabled runs one half.
@@ -134,8 +137,9 @@ const contenders = [
   },
 ];
 
-/** Lines per second over about `ms`, in batches, waiting for the stream to drain between batches. */
+/** Lines per second over about `ms`, in batches, waiting for the stream to drain between batches; and CPU ns per line. */
 async function measure(instance, ms) {
+  const cpu = process.cpuUsage();
   let lines = 0;
   const start = process.hrtime.bigint();
   const end = start + BigInt(Math.round(ms * 1e6));
@@ -146,10 +150,10 @@ async function measure(instance, ms) {
     if (instance.stream) await drain(instance.stream);
     now = process.hrtime.bigint();
   }
-  return lines / (Number(now - start) / 1e9);
+  const used = process.cpuUsage(cpu);
+  return { rate: lines / (Number(now - start) / 1e9), cpu: ((used.user + used.system) * 1000) / lines };
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 // ---- disabled level: ns per call ------------------------------------------------------
 
@@ -169,7 +173,9 @@ function disabledCases() {
   ];
 }
 
+/** Calls per second and CPU ns per call over about `ms`. */
 function nsPerCall(run, ms) {
+  const cpu = process.cpuUsage();
   let calls = 0;
   const n = 1_000_000;
   const start = process.hrtime.bigint();
@@ -180,12 +186,12 @@ function nsPerCall(run, ms) {
     calls += n;
     now = process.hrtime.bigint();
   }
-  return Number(now - start) / calls;
+  const used = process.cpuUsage(cpu);
+  return { rate: calls / (Number(now - start) / 1e9), cpu: ((used.user + used.system) * 1000) / calls };
 }
 
 // ---- run ------------------------------------------------------------------------------
 
-const fmt = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(0)} k` : n.toFixed(1));
 
 async function main() {
   const began = Date.now();
@@ -197,8 +203,11 @@ async function main() {
     for (const entry of instances) entry.results.push(await measure(entry.instance, ROUND_MS));
   }
 
-  if (instances.length > 0) printLines(instances);
-  if (ONLY !== 'lines') disabled();
+  const rows = [];
+  if (instances.length > 0) rows.push(...lineRows(instances));
+  if (ONLY !== 'lines') rows.push(...disabled());
+  console.log(markdownTable(rows));
+  writeResults('log', rows);
   for (const { instance } of instances) {
     if (instance.stream) {
       if (typeof instance.stream.flushSync === 'function' && !instance.stream._writing) instance.stream.flushSync();
@@ -208,30 +217,36 @@ async function main() {
   console.log(`\ntotal ${((Date.now() - began) / 1000).toFixed(1)} s`);
 }
 
-function printLines(instances) {
-  console.log('\nlines/s (median), each against pino on the same destination');
+const slug = (text) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+
+/** One row per contender that is not a baseline, against pino on the same destination. */
+function lineRows(instances) {
   const rows = [];
   for (const { contender, results } of instances) {
-    const rate = median(results);
-    const base = median(instances.find((e) => e.contender.group === contender.group && e.contender.baseline).results);
-    rows.push({ contender: contender.name, 'lines/s': fmt(rate), 'vs pino': contender.baseline ? '1.00 (baseline)' : (rate / base).toFixed(2) });
+    if (contender.baseline) continue;
+    const base = instances.find((e) => e.contender.group === contender.group && e.contender.baseline);
+    rows.push(row({ id: `log-${slug(contender.name)}`, name: contender.name, peer: base.contender.name.replace(/ -> .*/, ''), unit: 'lines/s', cpuUnit: 'ns/line', diesel: results, other: base.results, judge: 'cpu' }));
   }
-  console.table(rows);
+  return rows;
 }
 
+/** Disabled-level calls, each against pino's `logger.debug`. */
 function disabled() {
   const cases = disabledCases();
   for (const c of cases) nsPerCall(c.run, WARMUP_MS / 2);
   const timings = cases.map(() => []);
   for (let round = 0; round < ROUNDS; round++) cases.forEach((c, i) => timings[i].push(nsPerCall(c.run, ROUND_MS / 3)));
-  const pinoNs = median(timings[cases.findIndex((c) => c.baseline)]);
-  console.log('\ndisabled level (verbosity warn, debug call), ns per call (median)');
-  console.table(
-    cases.map((c, i) => {
-      const ns = median(timings[i]);
-      return { call: c.name, 'ns/call': ns.toFixed(2), 'vs pino': c.baseline ? '1.00 (baseline)' : (ns / pinoNs).toFixed(2) };
-    }),
-  );
+  const base = timings[cases.findIndex((c) => c.baseline)];
+  // Rows for diesel's calls; pino's child and an empty function (the floor) go in a note.
+  const references = cases
+    .map((c, i) => [c, i])
+    .filter(([c]) => !c.baseline && !c.name.startsWith('diesel'))
+    .map(([c, i]) => `${c.name} ${stats(timings[i].map((t) => t.cpu)).median.toFixed(2)} ns`);
+  const rows = cases
+    .map((c, i) => (c.name.startsWith('diesel') ? row({ id: `log-disabled-${slug(c.name)}`, name: `disabled level: ${c.name}`, peer: 'pino logger.debug', unit: 'calls/s', cpuUnit: 'ns/call', diesel: timings[i], other: base, judge: 'cpu' }) : null))
+    .filter((r) => r !== null);
+  rows[rows.length - 1].note = `references, CPU per call: ${references.join('; ')}`;
+  return rows;
 }
 
 await main();

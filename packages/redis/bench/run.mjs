@@ -16,6 +16,7 @@ import { Hub, run } from '@diesel/core';
 import { Redis } from 'ioredis';
 import { RedisClient, RespParser, encodeCommand } from '../dist/index.js';
 import { startRedis } from '../dist/testing/index.js';
+import { markdownTable, row, writeResults } from '../../../scripts/bench/lib.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const ROUNDS = QUICK ? 2 : 7;
@@ -180,6 +181,20 @@ const pubsub = await rounds([
   },
 ]);
 report(`pub/sub: ${MESSAGES.toLocaleString('en-US')} messages published in pipelines of 1,000, timed until all are received`, 'msgs/s', pubsub, "ioredis on('message')");
+
+// The three races in the shared result shape (bench-results/redis.json), for the README
+// table and the chart: per-round samples, median and min–max of the per-round ratios.
+{
+  const samples = (results, name) => results.get(name).map((r) => ({ rate: r.rate, cpu: r.cpuPerOp }));
+  const rows = [
+    row({ id: 'redis-getset', name: `${ROUTINES} routines, SET+GET, one client`, peer: 'ioredis enableAutoPipelining', unit: 'ops/s', cpuUnit: 'µs/op', diesel: samples(getSet, '@diesel/redis (one pipelined client)'), other: samples(getSet, 'ioredis enableAutoPipelining'), goal: 1.0, judge: 'rate' }),
+    row({ id: 'redis-getset-plain', name: `${ROUTINES} routines, SET+GET, one client`, peer: 'ioredis', unit: 'ops/s', cpuUnit: 'µs/op', diesel: samples(getSet, '@diesel/redis (one pipelined client)'), other: samples(getSet, 'ioredis without auto-pipelining'), judge: 'rate' }),
+    row({ id: 'redis-pipeline', name: `one routine, ${PIPELINE.toLocaleString('en-US')} SETs in one pipeline`, peer: 'ioredis pipeline().exec()', unit: 'SETs/s', cpuUnit: 'µs/op', diesel: samples(pipelined, '@diesel/redis pipeline()'), other: samples(pipelined, 'ioredis pipeline().exec()'), judge: 'cpu' }),
+    row({ id: 'redis-pubsub', name: `pub/sub, ${MESSAGES.toLocaleString('en-US')} messages`, peer: "ioredis on('message')", unit: 'msgs/s', cpuUnit: 'µs/msg', diesel: samples(pubsub, '@diesel/redis subscription.message()'), other: samples(pubsub, "ioredis on('message')"), judge: 'cpu' }),
+  ];
+  console.log(`\n${markdownTable(rows)}`);
+  writeResults('redis', rows);
+}
 
 // The codec alone, no socket: parsing a buffer of 1,000 mixed replies (bulk strings,
 // integers, simple strings, a small array), and encoding SET commands.

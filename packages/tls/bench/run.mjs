@@ -4,13 +4,15 @@
 //   2. handshakes/s: BENCH_HANDSHAKES (default 600) full handshakes, 4 at a time.
 // Servers: `diesel` (TLS on the native fast path), `diesel-memory` (the in-memory BIO
 // path that STARTTLS with pipelined bytes takes), `node` (tls.createServer + pipe).
-// Each is warmed up, then measured BENCH_ROUNDS times (default 2), rounds interleaved
-// so background load hits every server alike; the best round counts.
+// Each is warmed up, then measured BENCH_ROUNDS times (default 3), rounds interleaved
+// so background load hits every server alike; median and min–max of the per-round
+// ratios, server CPU per GiB and per handshake judged (bench-results/tls-echo.json).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fmtNum, markdownTable, row, writeResults } from '../../../scripts/bench/lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 if (!existsSync(join(here, '../dist/index.js'))) {
@@ -21,7 +23,7 @@ const { devCertificate } = await import('../dist/index.js');
 
 const BYTES = Number(process.env.BENCH_BYTES ?? 1024 ** 3);
 const HANDSHAKES = Number(process.env.BENCH_HANDSHAKES ?? 600);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PARALLEL = 4;
 const SERVERS = ['node', 'diesel', 'diesel-memory'];
 
@@ -73,12 +75,15 @@ const began = Date.now();
 const servers = [];
 try {
   for (const kind of SERVERS) servers.push(await startServer(kind));
-  const best = Object.fromEntries(SERVERS.map((kind) => [kind, { mibps: 0, hps: 0, cpuPerGiB: Infinity, cpuPerHandshake: Infinity }]));
   // Warm-up: JIT, TLS session caches, TCP buffers.
   for (const { port } of servers) {
     await client(['throughput', port, files.ca, 64 * 1024 * 1024]);
     await client(['handshakes', port, files.ca, 100, PARALLEL]);
   }
+  // Per server and round: { rate, cpu } for the echo (MiB/s, ms CPU per GiB) and for
+  // the handshakes (per second, µs CPU per handshake), rounds in the same order each time.
+  const echo = Object.fromEntries(SERVERS.map((kind) => [kind, []]));
+  const shakes = Object.fromEntries(SERVERS.map((kind) => [kind, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const { kind, port, cpu } of servers) {
       const cpu0 = await cpu();
@@ -86,39 +91,22 @@ try {
       const cpu1 = await cpu();
       const h = await client(['handshakes', port, files.ca, HANDSHAKES, PARALLEL]);
       const cpu2 = await cpu();
-      const mibps = t.bytes / 1024 / 1024 / t.seconds;
-      const hps = h.count / h.seconds;
-      const cpuPerGiB = (cpu1 - cpu0) / 1000 / (t.bytes / 1024 ** 3); // ms of server CPU per GiB echoed
-      const cpuPerHandshake = (cpu2 - cpu1) / h.count; // µs of server CPU per handshake
-      console.log(
-        `round ${round} ${kind.padEnd(13)} ${mibps.toFixed(0).padStart(6)} MiB/s ${cpuPerGiB.toFixed(0).padStart(7)} ms CPU/GiB   ${hps.toFixed(0).padStart(6)} handshakes/s ${cpuPerHandshake.toFixed(0).padStart(6)} µs CPU/handshake`,
-      );
-      const b = best[kind];
-      b.mibps = Math.max(b.mibps, mibps);
-      b.hps = Math.max(b.hps, hps);
-      b.cpuPerGiB = Math.min(b.cpuPerGiB, cpuPerGiB);
-      b.cpuPerHandshake = Math.min(b.cpuPerHandshake, cpuPerHandshake);
+      const sample = { rate: t.bytes / 1024 / 1024 / t.seconds, cpu: (cpu1 - cpu0) / 1000 / (t.bytes / 1024 ** 3) };
+      const shake = { rate: h.count / h.seconds, cpu: (cpu2 - cpu1) / h.count };
+      echo[kind].push(sample);
+      shakes[kind].push(shake);
+      console.error(`  round ${round}/${ROUNDS} ${kind.padEnd(13)} ${fmtNum(sample.rate)} MiB/s ${fmtNum(sample.cpu)} ms CPU/GiB   ${fmtNum(shake.rate)} handshakes/s ${fmtNum(shake.cpu)} µs CPU/handshake`);
     }
   }
-  const base = best.node;
-  console.log('');
-  console.log(`TLS echo, ${(BYTES / 1024 ** 3).toFixed(2)} GiB per run; ${HANDSHAKES} full handshakes (RSA 2048, TLS 1.3), ${PARALLEL} in flight; best of ${ROUNDS}`);
-  console.log('Wall-clock rates (higher is better; ratio = diesel / node:tls):');
-  console.log('| server | echo MiB/s | vs node:tls | handshakes/s | vs node:tls |');
-  console.log('| --- | ---: | ---: | ---: | ---: |');
-  for (const kind of SERVERS) {
-    const { mibps, hps } = best[kind];
-    console.log(`| ${kind} | ${mibps.toFixed(0)} | ${(mibps / base.mibps).toFixed(2)}× | ${hps.toFixed(0)} | ${(hps / base.hps).toFixed(2)}× |`);
-  }
-  console.log('');
-  console.log('Server CPU spent (lower is better; efficiency = node:tls CPU / diesel CPU, so ≥ 1 means no more work than node):');
-  console.log('| server | CPU ms per GiB echoed | efficiency | CPU µs per handshake | efficiency |');
-  console.log('| --- | ---: | ---: | ---: | ---: |');
-  for (const kind of SERVERS) {
-    const { cpuPerGiB, cpuPerHandshake } = best[kind];
-    console.log(`| ${kind} | ${cpuPerGiB.toFixed(0)} | ${(base.cpuPerGiB / cpuPerGiB).toFixed(2)}× | ${cpuPerHandshake.toFixed(0)} | ${(base.cpuPerHandshake / cpuPerHandshake).toFixed(2)}× |`);
-  }
-  console.log(`\n(${((Date.now() - began) / 1000).toFixed(0)} s)`);
+  const gib = (BYTES / 1024 ** 3).toFixed(2);
+  const rows = [
+    row({ id: 'tls-echo', name: `TLS echo, ${gib} GiB, native path`, peer: 'node:tls', unit: 'MiB/s', cpuUnit: 'ms/GiB', diesel: echo.diesel, other: echo.node, goal: 0.95, judge: 'cpu' }),
+    row({ id: 'tls-echo-memory', name: `TLS echo, ${gib} GiB, in-memory BIO`, peer: 'node:tls', unit: 'MiB/s', cpuUnit: 'ms/GiB', diesel: echo['diesel-memory'], other: echo.node, judge: 'cpu' }),
+    row({ id: 'tls-handshakes', name: `${HANDSHAKES} full TLS 1.3 handshakes, ${PARALLEL} in flight`, peer: 'node:tls', unit: 'handshakes/s', cpuUnit: 'µs/handshake', diesel: shakes.diesel, other: shakes.node, goal: 0.95, judge: 'cpu' }),
+  ];
+  console.log(markdownTable(rows));
+  writeResults('tls-echo', rows, { samples: { echo, shakes } });
+  console.error(`(${((Date.now() - began) / 1000).toFixed(0)} s)`);
 } finally {
   for (const { child } of servers) child.kill('SIGTERM');
 }
