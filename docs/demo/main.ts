@@ -11,6 +11,8 @@
  *   --chat-port / DIESEL_DEMO_CHAT_PORT (8001), --host / DIESEL_DEMO_HOST (every interface).
  * With --redis URL / DIESEL_DEMO_REDIS, the chat room spans every demo process on that
  * Redis (start a second one on other ports: a line said in one reaches the other).
+ * With --workers N|auto / DIESEL_DEMO_WORKERS, N worker processes (node:cluster) share the
+ * ports, each running this same Application; each prints where it listens.
  * Run it with `bash scripts/demo.sh` (builds everything, then runs this file's build).
  */
 import { pathToFileURL } from 'node:url';
@@ -34,11 +36,13 @@ export interface DemoOptions {
   logger?: DieselLogger;
   /** Redis URL: the chat room spans every demo process on it (`redisEvents`); default: in this process. */
   redis?: string;
+  /** Worker processes sharing the ports (`app.start({ workers })`: 2 or more, or `'auto'`, one per core); default: this process alone. */
+  workers?: number | 'auto';
 }
 
 export interface Demo {
   app: Application;
-  /** The bound ports (the real ones when 0 was asked for). */
+  /** The bound ports (the real ones when 0 was asked for; in the primary of `workers`, the ones asked for: only the workers listen). */
   ports: { http: number; echo: number; chat: number };
   /** The chat room the TCP clients and the page share. */
   room: ChatRoom;
@@ -64,7 +68,7 @@ export function* handleEcho(_remote: RemoteAddress): Routine<void> {
   }
 }
 
-function indexPage(ports: () => Demo['ports']): (request: HttpRequest) => HttpResponse {
+function indexPage(ports: () => Demo['ports'], worker: number | null): (request: HttpRequest) => HttpResponse {
   return (request) => {
     const host = (request.headers.first('host') ?? 'localhost').replace(/:\d+$/, '');
     const { echo, chat } = ports();
@@ -75,7 +79,7 @@ function indexPage(ports: () => Demo['ports']): (request: HttpRequest) => HttpRe
 </head>
 <body>
 <h1>diesel demo</h1>
-<p>One Node.js process, one diesel <code>Application</code>, every connection a generator.</p>
+<p>One Node.js process, one diesel <code>Application</code>, every connection a generator.${worker === null ? '' : ` This page was served by worker ${worker}.`}</p>
 <ul>
   <li><a href="/graph">Live graph</a>: values streamed over a WebSocket.</li>
   <li><a href="/chat">Chat</a>: a browser page over WebSocket, in the same room as the TCP chat.</li>
@@ -102,18 +106,20 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const events = options.redis === undefined ? {} : { events: redisEvents({ url: options.redis }) };
   const app = new Application({ logger: options.logger ?? new Logger({ verbosity: LOGLVL_INFO, outputs: process.stdout }), ...events });
   const room = new ChatRoom();
+  // With workers, a chat client is told which worker serves it: its room is that worker's unless Redis spans them.
+  const greeting = app.worker === null ? {} : { greeting: `* diesel demo worker ${app.worker}` };
   const echo = new Service(handleEcho, { port: options.echoPort ?? DEFAULT_PORTS.echo, host, name: 'echo' });
-  const chat = chatService({ port: options.chatPort ?? DEFAULT_PORTS.chat, host, room });
+  const chat = chatService({ port: options.chatPort ?? DEFAULT_PORTS.chat, host, room, ...greeting });
   const ports = (): Demo['ports'] => ({ http: web.port, echo: echo.port, chat: chat.port });
   const routes = router({
-    '/': indexPage(ports),
+    '/': indexPage(ports, app.worker),
     '/favicon.ico': favicon,
     ...liveGraphRoutes('/graph'),
-    ...chatRoutes(room, '/chat'),
+    ...chatRoutes(room, '/chat', greeting),
   });
   const web = new Service(new HttpServer(routes), { port: options.httpPort ?? DEFAULT_PORTS.http, host, name: 'http' });
   app.addService(web).addService(echo).addService(chat);
-  await app.start();
+  await app.start(options.workers === undefined ? {} : { workers: options.workers });
   return { app, ports: ports(), room };
 }
 
@@ -134,6 +140,10 @@ export function demoOptions(argv: readonly string[], env: NodeJS.ProcessEnv): De
   };
   const host = flag('host') ?? env.DIESEL_DEMO_HOST;
   const redis = flag('redis') ?? env.DIESEL_DEMO_REDIS;
+  const workers = flag('workers') ?? env.DIESEL_DEMO_WORKERS;
+  if (workers !== undefined && workers !== '' && workers !== 'auto' && !(/^\d+$/.test(workers) && Number(workers) >= 2)) {
+    throw new Error(`--workers / DIESEL_DEMO_WORKERS: not 2 or more, or auto: ${JSON.stringify(workers)}`);
+  }
   if (redis !== undefined && redis !== '' && !/^rediss?:\/\/[^/]/.test(redis)) throw new Error(`--redis / DIESEL_DEMO_REDIS: not a redis:// URL: ${JSON.stringify(redis)}`);
   return {
     httpPort: port('http-port', 'DIESEL_DEMO_HTTP_PORT', DEFAULT_PORTS.http),
@@ -141,6 +151,7 @@ export function demoOptions(argv: readonly string[], env: NodeJS.ProcessEnv): De
     chatPort: port('chat-port', 'DIESEL_DEMO_CHAT_PORT', DEFAULT_PORTS.chat),
     ...(host === undefined || host === '' ? {} : { host }),
     ...(redis === undefined || redis === '' ? {} : { redis }),
+    ...(workers === undefined || workers === '' ? {} : { workers: workers === 'auto' ? 'auto' : Number(workers) }),
   };
 }
 
@@ -165,19 +176,26 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     }
     throw error;
   }
+  // With workers, the primary only forks and watches them: each worker prints where it listens.
+  if (options.workers !== undefined && demo.app.worker === null) {
+    demo.app.haltOnSignals();
+    return;
+  }
   const name = options.host === undefined ? DEFAULT_HOST : options.host;
   const { http, echo, chat } = demo.ports;
+  const worker = demo.app.worker;
   process.stdout.write(
     [
       '',
-      'diesel demo — one process, one Application:',
+      worker === null ? 'diesel demo — one process, one Application:' : `diesel demo — worker ${worker} (pid ${process.pid}), one Application in each worker:`,
       `  page        http://${name}:${http}/`,
       `  live graph  http://${name}:${http}/graph`,
       `  chat page   http://${name}:${http}/chat`,
       `  chat (TCP)  nc ${name} ${chat}     send your nick, then lines`,
       `  echo (TCP)  nc ${name} ${echo}`,
       ...(options.redis === undefined ? [] : [`  the chat room is shared with every demo on ${options.redis.replace(/\/\/([^@/]*)@/, '//***@')}`]),
-      'Ctrl-C stops it.',
+      ...(worker === null || options.redis !== undefined ? [] : ['  the chat room is this worker\'s own (--redis URL shares one across the workers)']),
+      worker === null ? 'Ctrl-C stops it.' : 'Ctrl-C (or SIGTERM to the primary) stops every worker.',
       '',
     ].join('\n'),
   );

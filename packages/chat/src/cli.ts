@@ -39,18 +39,21 @@ async function main(args: string[]): Promise<number> {
     }
   }
   const app = new Application(events === undefined ? {} : { events });
+  // With workers, every client is told which worker serves it (a restarted worker keeps its number).
+  const greeting = app.worker === null ? undefined : `* diesel-chat worker ${app.worker}`;
   const tcp = chatService({
     port: command.port,
     host,
     room,
     ...(command.nickTimeout === undefined ? {} : { nickTimeout: command.nickTimeout }),
     ...(command.idleTimeout === undefined ? {} : { idleTimeout: command.idleTimeout }),
+    ...(greeting === undefined ? {} : { greeting }),
   });
   app.addService(tcp);
   let web: Service | null = null;
   if (command.webPort !== null) {
     const policy = origins.includes('*') ? '*' : origins.length > 0 ? origins : undefined;
-    web = chatWebService({ port: command.webPort, host, room, ...(policy === undefined ? {} : { origins: policy }) });
+    web = chatWebService({ port: command.webPort, host, room, ...(policy === undefined ? {} : { origins: policy }), ...(greeting === undefined ? {} : { greeting }) });
     app.addService(web);
   }
   // Loops start once every service listens, so the real ports are known here.
@@ -58,7 +61,7 @@ async function main(args: string[]): Promise<number> {
     new Loop(function* announce() {
       // Before any member joins: /who and the nick check know the other processes' members from the first one on.
       yield* room.open();
-      const stamp = `[${dieselTimestamp()}] diesel-chat${app.worker === null ? '' : ` (worker ${app.worker})`}:`;
+      const stamp = `[${dieselTimestamp()}] diesel-chat${app.worker === null ? '' : ` (worker ${app.worker}, pid ${process.pid})`}:`;
       process.stdout.write(`${stamp} line protocol on ${where(host, tcp)} (send your nick, then lines)\n`);
       if (web !== null) process.stdout.write(`${stamp} chat page on http://${where(host, web)}/\n`);
       if (command.redis !== undefined) process.stdout.write(`${stamp} room ${room.name} shared through ${redactedUrl(command.redis)}\n`);

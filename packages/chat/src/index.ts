@@ -19,6 +19,6 @@ export {
 export { chatRoutes, type ChatRoutesOptions } from './routes.js';
 export { chatService, type ChatServiceOptions } from './service.js';
 export { DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_LINE_LENGTH, DEFAULT_NICK_TIMEOUT, chatHandler, type ChatHandlerOptions } from './tcp.js';
-export { chatSocket } from './web-socket.js';
+export { chatSocket, type ChatSocketOptions } from './web-socket.js';
 export { CHAT_USAGE, DEFAULT_CHAT_PORT, DEFAULT_WEB_PORT, parseChatCommandLine, type ChatCommand } from './command-line.js';
 export { chatWebService, type ChatWebServiceOptions } from './web-service.js';

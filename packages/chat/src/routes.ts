@@ -12,6 +12,8 @@ import { chatSocket } from './web-socket.js';
 export interface ChatRoutesOptions extends WebSocketLimits {
   /** Origins allowed to open the chat socket (default: the page's own origin only), as `websocket()` takes them. */
   origins?: OriginPolicy;
+  /** The socket's first message, before the nick is read (default: none); the page shows it in its log. */
+  greeting?: string;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface ChatRoutesOptions extends WebSocketLimits {
  * app.addService(new Service(new HttpServer(routes), 8088));
  */
 export function chatRoutes(room: ChatRoom, prefix = '/chat', options: ChatRoutesOptions = {}): Record<string, HttpHandler> {
-  const { origins, ...limits } = options;
+  const { origins, greeting, ...limits } = options;
   const socketPath = `${prefix}/ws`;
   const html = chatPage(socketPath);
   const page = (request: HttpRequest): HttpResponse => {
@@ -37,7 +39,7 @@ export function chatRoutes(room: ChatRoom, prefix = '/chat', options: ChatRoutes
   };
   const routes: Record<string, HttpHandler> = {
     [prefix === '' ? '/' : prefix]: page,
-    [socketPath]: websocket(chatSocket(room), { origins, maxMessageSize: 64 * 1024, ...limits }),
+    [socketPath]: websocket(chatSocket(room, greeting === undefined ? {} : { greeting }), { origins, maxMessageSize: 64 * 1024, ...limits }),
   };
   if (prefix !== '') routes[`${prefix}/`] = page;
   return routes;

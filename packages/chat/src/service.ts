@@ -31,6 +31,7 @@ export function chatService(options: ChatServiceOptions): Service {
     ...(options.maxLineLength === undefined ? {} : { maxLineLength: options.maxLineLength }),
     ...(options.nickTimeout === undefined ? {} : { nickTimeout: options.nickTimeout }),
     ...(options.idleTimeout === undefined ? {} : { idleTimeout: options.idleTimeout }),
+    ...(options.greeting === undefined ? {} : { greeting: options.greeting }),
   });
   return new Service(handler, { port: options.port, host: options.host, name: 'chat' });
 }

@@ -15,6 +15,11 @@ export interface ChatHandlerOptions {
   nickTimeout?: number;
   /** Seconds a member may send nothing before it is closed (default 1800; 0: never). Reading the room does not count. */
   idleTimeout?: number;
+  /**
+   * A line sent before `* your nick?`, without its end of line (default: none). `diesel-chat
+   * --workers` says `* diesel-chat worker N` here, so a person or a test knows which worker serves it.
+   */
+  greeting?: string;
 }
 
 /**
@@ -46,6 +51,15 @@ function seconds(value: number | undefined, fallback: number, name: string): num
   return value;
 }
 
+/**
+ * A greeting is one line: an end of line inside it would let it pass for several lines of
+ * the room. Shared by the TCP and WebSocket handlers; not part of the package's API.
+ */
+export function checkedGreeting(greeting: string, where: string): string {
+  if (/[\r\n]/.test(greeting)) throw new RangeError(`${where}: greeting must be one line, got ${JSON.stringify(greeting)}`);
+  return greeting;
+}
+
 /** The line a TCP client gets first, before it sends its nick. */
 const NICK_PROMPT = '* your nick?\r\n';
 
@@ -73,13 +87,14 @@ export function chatHandler(room: ChatRoom, options: ChatHandlerOptions = {}): (
   const nickTimeout = seconds(options.nickTimeout, DEFAULT_NICK_TIMEOUT, 'nickTimeout');
   const idleTimeout = seconds(options.idleTimeout, DEFAULT_IDLE_TIMEOUT, 'idleTimeout');
   const line = () => untilEol({ limit });
+  const prompt = options.greeting === undefined ? NICK_PROMPT : `${checkedGreeting(options.greeting, 'chatHandler')}\r\n${NICK_PROMPT}`;
 
   return function* chatConnection(_remote: RemoteAddress): Routine<void> {
     let member: ChatMember | null = null;
     const connection = yield* thisConnection();
     try {
       // A person at `nc` sees a silent connection otherwise and does not know it waits for them.
-      yield NICK_PROMPT;
+      yield prompt;
       const nickBy = performance.now() + nickTimeout * 1000;
       while (member === null) {
         const left = (nickBy - performance.now()) / 1000;

@@ -3,6 +3,17 @@ import { CloseCode, type WebSocket, WebSocketError } from '@diesel/http';
 import { handleLine, whoLine } from './commands.js';
 import { ChatError } from './errors.js';
 import type { ChatMember, ChatRoom } from './room.js';
+import { checkedGreeting } from './tcp.js';
+
+/**
+ * What `chatSocket(room, options)` takes; all optional.
+ * @example
+ * websocket(chatSocket(room, { greeting: '* diesel-chat worker 2' }));
+ */
+export interface ChatSocketOptions {
+  /** A message sent first, as soon as the socket is open, before the nick is read (default: none). */
+  greeting?: string;
+}
 
 /**
  * The chat over a WebSocket: the same room and the same lines as the TCP protocol, one
@@ -17,10 +28,12 @@ import type { ChatMember, ChatRoom } from './room.js';
  * @example
  * const routes = router({ '/chat/ws': websocket(chatSocket(room)) });
  */
-export function chatSocket(room: ChatRoom): (ws: WebSocket) => Routine<void> {
+export function chatSocket(room: ChatRoom, options: ChatSocketOptions = {}): (ws: WebSocket) => Routine<void> {
+  const greeting = options.greeting === undefined ? undefined : checkedGreeting(options.greeting, 'chatSocket');
   return function* chatOverWebSocket(ws: WebSocket): Routine<void> {
     let member: ChatMember | null = null;
     try {
+      if (greeting !== undefined) yield* ws.send(greeting);
       while (member === null) {
         const nick = yield* ws.wait();
         if (nick === null) return;

@@ -42,7 +42,7 @@ describe('diesel-chat --workers', () => {
     child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
     const exit = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-    const announced = (): RegExpMatchArray[] => [...stdout.matchAll(/diesel-chat \(worker (\d)\): line protocol on 127\.0\.0\.1:(\d+)/g)];
+    const announced = (): RegExpMatchArray[] => [...stdout.matchAll(/diesel-chat \(worker (\d), pid \d+\): line protocol on 127\.0\.0\.1:(\d+)/g)];
     for (let waited = 0; announced().length < 2; waited += 50) {
       if (waited > 60_000 || child.exitCode !== null) throw new Error(`no two workers announced; stdout: ${stdout}; stderr: ${stderr}`);
       await new Promise((resolve) => setTimeout(resolve, 50));

@@ -171,4 +171,15 @@ describe('chat over TCP, bursts and slow readers', () => {
     const rest = await stalled.rest();
     expect(rest[rest.length - 1]).toBe('! you fell more than 50 lines behind and were dropped');
   });
+
+  it('sends the greeting line before the nick prompt, and refuses a greeting of several lines', async () => {
+    const service = chatService({ port: 0, host: '127.0.0.1', greeting: '* diesel-chat worker 2' });
+    await startApp((app) => app.addService(service));
+    const alice = await LineClient.connect(service.port);
+    expect(await alice.next()).toBe('* diesel-chat worker 2');
+    expect(await alice.next()).toBe('* your nick?');
+    alice.send('alice');
+    expect(await alice.next()).toBe('* alice joined');
+    expect(() => chatHandler(new ChatRoom(), { greeting: 'one\r\n* two' })).toThrow('chatHandler: greeting must be one line');
+  });
 });

@@ -1,7 +1,7 @@
 import { type Application, type Routine, run } from '@diesel/core';
 import { WebSocketClient, type WebSocketClientOptions, WebSocketError } from '@diesel/http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ChatRoom, chatService, chatWebService } from '../src/index.js';
+import { ChatRoom, chatService, chatSocket, chatWebService } from '../src/index.js';
 import { LineClient, cleanup, startApp, track } from './helpers.js';
 
 afterEach(cleanup);
@@ -120,6 +120,17 @@ describe('chat page and WebSocket', () => {
     expect(await page.next()).toBe('* bye');
     expect(await page.next()).toBeNull();
     await alice.until('* carol left');
+  });
+
+  it('sends the greeting as the first message, before reading the nick', async () => {
+    const room = new ChatRoom();
+    const web = chatWebService({ port: 0, host: '127.0.0.1', room, greeting: '* diesel-chat worker 3' });
+    await startApp((app) => app.addService(web));
+    const page = await Browserish.open(`ws://127.0.0.1:${web.port}/ws`);
+    expect(await page.next()).toBe('* diesel-chat worker 3');
+    await page.send('carol');
+    expect(await page.next()).toBe('* carol joined');
+    expect(() => chatSocket(room, { greeting: 'a\nb' })).toThrow('chatSocket: greeting must be one line');
   });
 
   it('refuses a page from another origin (403)', async () => {
