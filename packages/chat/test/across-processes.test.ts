@@ -7,31 +7,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { startRedis, type RedisServer } from '@diesel/redis/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startRedis } from '@diesel/redis/testing';
+import { describe, expect, it } from 'vitest';
 import { launchChromium } from './chromium.js';
-import { LineClient, cleanup } from './helpers.js';
+import { chatProcesses } from './processes.js';
+import { LineClient } from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
-let redis: RedisServer;
-const children: ChildProcess[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-afterEach(async () => {
-  cleanup();
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
-  }
-});
+const procs = chatProcesses();
 
 interface ChatProcess {
   child: ChildProcess;
@@ -42,10 +26,10 @@ interface ChatProcess {
   stop(): Promise<number | null>;
 }
 
-async function chatProcess(extra: string[] = [], url = redis.url): Promise<ChatProcess> {
+async function chatProcess(extra: string[] = [], url = procs.redis.url): Promise<ChatProcess> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`pnpm build\` in packages/chat before the tests`);
   const child = spawn(process.execPath, [CLI, '--port', '0', '--web-port', '0', '--host', '127.0.0.1', '--redis', url, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
+  procs.track(child);
   let stdout = '';
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));

@@ -12,36 +12,18 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Routine, run } from '@diesel/core';
 import { WebSocketClient } from '@diesel/http';
-import { startRedis, type RedisServer } from '@diesel/redis/testing';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { launchChromium } from './chromium.js';
-import { LineClient, cleanup, track } from './helpers.js';
+import { chatProcesses } from './processes.js';
+import { LineClient, track } from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const GREETING = /^\* diesel-chat worker (\d+)$/;
 /** Past the room's default roster timeout (three missed rosters of 10 s), with room to spare under load. */
 const LONG = 120_000;
 
-let redis: RedisServer;
-const children: ChildProcess[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-afterEach(async () => {
-  cleanup();
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      // The whole group: the primary and the workers it forked.
-      process.kill(-child.pid!, 'SIGKILL');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
-  }
-});
+const procs = chatProcesses();
 
 interface Workers {
   child: ChildProcess;
@@ -56,9 +38,9 @@ interface Workers {
 
 async function startWorkers(): Promise<Workers> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`pnpm build\` in packages/chat before the tests`);
-  const args = [CLI, '--workers', '3', '--redis', redis.url, '--port', '0', '--web-port', '0', '--host', '127.0.0.1'];
+  const args = [CLI, '--workers', '3', '--redis', procs.redis.url, '--port', '0', '--web-port', '0', '--host', '127.0.0.1'];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  children.push(child);
+  procs.track(child);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
