@@ -110,10 +110,10 @@ export function describe(error: unknown): string {
 }
 
 /**
- * One suspension of one routine: the context its operation was started with. Settles
+ * @internal One suspension of one routine: the context its operation was started with. Settles
  * once; the runner ignores it once the routine has moved on (resumed, cancelled, halted).
  */
-class Suspension<T> implements TokenContext<T> {
+export class Suspension<T> implements TokenContext<T> {
   // Three fields only: one of these is held by every idle connection. A settlement
   // inside `start` is kept on the runner (#syncValue), the connection read through it.
   /** STARTING while `start` runs (a settlement is then returned without suspending), then PENDING, then SETTLED. */
@@ -143,6 +143,21 @@ class Suspension<T> implements TokenContext<T> {
     this.state = SETTLED;
     if (state === STARTING) this.runner.settledAtOnce(true, error);
     else this.runner.woken(this, true, error);
+  }
+  /**
+   * @internal `resolve` or `reject` from the operation's own teardown (a wait line's
+   * waiter delivering what it was granted): it has nothing left to undo, so the runner
+   * skips calling it on the way back in.
+   */
+  settleFrom(undone: Teardown, throwing: boolean, value: unknown): void {
+    if (this.state !== PENDING) {
+      if (throwing) this.reject(value);
+      else this.resolve(value as T);
+      return;
+    }
+    this.state = SETTLED;
+    if (this.teardown === undone) this.teardown = undefined;
+    this.runner.woken(this, throwing, value);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { TokenContext } from '../hub.js';
+import { Suspension } from '../runner.js';
 
 const WAITING = 0;
 const GRANTED = 1;
@@ -13,12 +14,21 @@ const FAILING = 3;
 interface Deliverable {
   deliver(): void;
 }
+// Two arrays used in turn rather than a new one per batch: a batch of a hundred waiters
+// otherwise regrows a fresh array's backing store several times, every turn.
 let due: Deliverable[] = [];
+let spare: Deliverable[] = [];
 function deliverAll(): void {
   // Swap first: a resumed routine may grant again, and that goes in the next batch.
   const batch = due;
-  due = [];
-  for (let i = 0; i < batch.length; i++) batch[i]!.deliver();
+  due = spare;
+  try {
+    for (let i = 0; i < batch.length; i++) batch[i]!.deliver();
+  } finally {
+    // Emptied whatever happened: a waiter left in it would stop the next batch's microtask being queued.
+    batch.length = 0;
+    spare = batch;
+  }
 }
 function deliverLater(waiter: Deliverable): void {
   if (due.push(waiter) === 1) queueMicrotask(deliverAll);
@@ -70,8 +80,12 @@ export class Waiter<T> {
     if (state !== GRANTED && state !== FAILING) return;
     // DONE first: resolving resumes the routine, which then calls our cancel.
     this.state = DONE;
-    if (state === GRANTED) this.#context.resolve(this.value as T);
-    else this.#context.reject(this.value);
+    const context = this.#context;
+    // A routine's own suspension (not a group member's): resumed without the runner
+    // calling our `cancel`, which has nothing left to do now.
+    if (context instanceof Suspension) context.settleFrom(this, state === FAILING, this.value);
+    else if (state === GRANTED) context.resolve(this.value as T);
+    else context.reject(this.value);
   }
 
   /**

@@ -213,6 +213,12 @@ export class QueueGetToken<T> extends CustomToken<T> {
   }
 }
 
+/**
+ * The result of every put's `yield*` that ended: one shared object, because a `yield*`
+ * reads `done` and `value` at once and keeps nothing, and it saves an allocation per put.
+ */
+const PUT_DONE: IteratorResult<never, undefined> = Object.freeze({ value: undefined, done: true });
+
 /** Who is suspended in a put driven outside any routine (by hand, in a test). */
 const BY_HAND = {};
 
@@ -259,12 +265,12 @@ export class QueuePutToken<T> extends CustomToken<undefined> implements Iterator
       // once an error instead of a put that silently did nothing.
       if (waiter !== (runner ?? BY_HAND)) throw new InvalidYield('this put token is already being waited on by another routine: call queue.put() for each put');
       this.#waiter = null;
-      return { value: undefined, done: true };
+      return PUT_DONE;
     }
     // Only inside a routine's step (and not once it asked to be killed): then it is the
     // runner's routine that puts, exactly as the runner's own `attempt` would.
     if (runner !== null && !runner.stopping) {
-      if (this.#queue.tryPut(this.#item)) return { value: undefined, done: true };
+      if (this.#queue.tryPut(this.#item)) return PUT_DONE;
       refused.token = this;
     }
     this.#waiter = runner ?? BY_HAND;
