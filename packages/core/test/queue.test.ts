@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Application, Hub, Loop, Queue, QueueClosed, first, run, sleep, untilEol, wait, type Routine } from '../src/index.js';
+import { Application, Cancelled, Hub, Loop, Queue, QueueClosed, first, run, sleep, untilEol, wait, type Routine, type Runner } from '../src/index.js';
 import { FakeClock, MemoryLogger } from '../src/testing/index.js';
 import { dial, line, serve, until as poll } from './helpers.js';
 
@@ -132,6 +132,56 @@ describe('Queue', () => {
     await expect(getter).rejects.toMatchObject({ code: 'DIESEL_ERR_HALTED' });
     expect(queue.size).toBe(1);
     expect(queue.tryGet()).toBe('x');
+  });
+
+  it('a bare get granted an item and halted before it resumes gives the item back (the routine-suspension wake path)', async () => {
+    const hub = new Hub();
+    const queue = new Queue<string>();
+    const getter = run(
+      (function* (): Routine<string> {
+        return yield* queue.get();
+      })(),
+      { hub },
+    );
+    await tick();
+    expect(queue.waitingGetters).toBe(1);
+    queue.tryPut('x'); // granted now, delivered by the next wake batch...
+    hub.halt(); // ...which finds the routine gone: nothing resumes, the item is back
+    await expect(getter).rejects.toMatchObject({ code: 'DIESEL_ERR_HALTED' });
+    expect(queue.size).toBe(1);
+    expect(queue.tryGet()).toBe('x');
+    expect(queue.waitingGetters).toBe(0);
+  });
+
+  it('a getter cancelled by a neighbour in the same wake batch, after its item was granted, passes the item to the next getter', async () => {
+    const hub = new Hub();
+    const queue = new Queue<number>();
+    const got: string[] = [];
+    let victim: Runner | null = null;
+    const getter = (name: string, onResume?: () => void): Routine<void> =>
+      (function* (): Routine<void> {
+        try {
+          const item = yield* queue.get();
+          got.push(`${name} ${item}`);
+          onResume?.();
+        } catch (error) {
+          got.push(`${name} ${(error as { code?: string }).code ?? String(error)}`);
+        }
+      })();
+    const ended = (): Promise<void> => new Promise((resolve) => hub.spawn(getter('c'), { onExit: () => resolve() }));
+    hub.spawn(getter('a', () => victim!.interrupt(new Cancelled('cancelled by a'))));
+    victim = hub.spawn(getter('b'));
+    await tick();
+    const cDone = ended();
+    await tick();
+    expect(queue.waitingGetters).toBe(3);
+    // One step grants a 1 and b 2: both are resumed by the same batch, a first.
+    queue.tryPut(1);
+    queue.tryPut(2);
+    await cDone;
+    expect(got).toEqual(['a 1', 'b DIESEL_ERR_CANCELLED', 'c 2']);
+    expect(queue.size).toBe(0);
+    expect(queue.waitingGetters).toBe(0);
   });
 
   it('a halted app leaves no waiter behind', async () => {
