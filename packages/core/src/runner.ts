@@ -2,6 +2,7 @@ import type { Connection } from './connection.js';
 import { Cancelled, Halted, InvalidYield } from './errors.js';
 import type { Hub } from './hub.js';
 import { isLoop } from './loop.js';
+import { onMicrotask, rethrowLater } from './sync/microtask.js';
 import { type CallTarget } from './tokens/call.js';
 import { FirstToken } from './tokens/group.js';
 import { Producing } from './tokens/producer.js';
@@ -328,8 +329,13 @@ export class Runner {
       // write: never re-enter a generator, and let the running routine go on until it
       // suspends (diesel's order). The epoch drops this resume if the routine is halted first.
       const epoch = this.#epoch;
-      queueMicrotask(() => {
-        if (epoch === this.#epoch && !this.#done) this.#resume(throwing, value);
+      onMicrotask(() => {
+        if (epoch !== this.#epoch || this.#done) return;
+        try {
+          this.#resume(throwing, value);
+        } catch (error) {
+          rethrowLater(error);
+        }
       });
       return;
     }

@@ -1,5 +1,6 @@
 import type { TokenContext } from '../hub.js';
 import { Suspension } from '../runner.js';
+import { onMicrotask, rethrowLater } from './microtask.js';
 
 const WAITING = 0;
 const GRANTED = 1;
@@ -22,16 +23,20 @@ function deliverAll(): void {
   // Swap first: a resumed routine may grant again, and that goes in the next batch.
   const batch = due;
   due = spare;
-  try {
-    for (let i = 0; i < batch.length; i++) batch[i]!.deliver();
-  } finally {
-    // Emptied whatever happened: a waiter left in it would stop the next batch's microtask being queued.
-    batch.length = 0;
-    spare = batch;
+  for (let i = 0; i < batch.length; i++) {
+    try {
+      batch[i]!.deliver();
+    } catch (error) {
+      // Only a user's exit callback can throw this far: it surfaces as an uncaught
+      // exception, and the rest of the batch is still resumed.
+      rethrowLater(error);
+    }
   }
+  batch.length = 0;
+  spare = batch;
 }
 function deliverLater(waiter: Deliverable): void {
-  if (due.push(waiter) === 1) queueMicrotask(deliverAll);
+  if (due.push(waiter) === 1) onMicrotask(deliverAll);
 }
 
 /**
