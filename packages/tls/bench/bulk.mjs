@@ -5,12 +5,12 @@
 // sides alternate for BENCH_ROUNDS (default 5) rounds after a warm-up round each.
 // Judged on the server's CPU ms per GiB (process.cpuUsage); MiB/s beside it.
 //   BENCH_CPU_PROF=dir node bench/bulk.mjs   profiles the servers
-import { fork } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { alternate, markdownTable, nodeChild, row, writeResults } from '../../../scripts/bench/lib.mjs';
+import { alternate, markdownTable, nodeChild, writeResults } from '../../../scripts/bench/lib.mjs';
+import { sendRound, sinkRows } from '../../../scripts/bench/sinks.mjs';
 
 const { devCertificate } = await import('../dist/index.js');
 const MIB = Number(process.env.BENCH_MIB ?? 256);
@@ -34,33 +34,12 @@ for (const kind of kinds) {
   servers[kind].port = (await servers[kind].ready).port;
 }
 
-function sendWith(server) {
-  return async () => {
-    const cpu0 = await server.cpu();
-    const started = performance.now();
-    const client = fork(here('../../../scripts/bench/sink-client.mjs'), [String(server.port), String(BYTES), files.ca], { stdio: 'inherit' });
-    const done = await server.next();
-    const seconds = (performance.now() - started) / 1000;
-    await new Promise((resolve) => client.once('exit', resolve));
-    const cpu1 = await server.cpu();
-    if (done.done !== BYTES) throw new Error(`TLS sink ${server.port}: counted ${done.done} of ${BYTES}`);
-    return { rate: MIB / seconds, cpu: (cpu1 - cpu0) / 1000 / (BYTES / 1024 ** 3) };
-  };
-}
-
 console.error(`tls bulk: ${MIB} MiB per round, ${ROUNDS} rounds, sides ${kinds.join(' ')}`);
-const samples = await alternate(Object.fromEntries(kinds.map((k) => [k, sendWith(servers[k])])), { rounds: ROUNDS });
+const samples = await alternate(Object.fromEntries(kinds.map((k) => [k, sendRound(servers[k], { bytes: BYTES, ca: files.ca, label: 'TLS sink' })])), { rounds: ROUNDS });
 for (const s of Object.values(servers)) await s.stop();
 
-const rows = [];
-if (samples.bytes && samples.node)
-  rows.push(row({ id: 'tls-sink-bytes', name: `TLS sink, bytes(65536), ${MIB} MiB`, peer: 'node:tls', unit: 'MiB/s', cpuUnit: 'ms/GiB', diesel: samples.bytes, other: samples.node, goal: 0.95, judge: 'cpu' }));
-// The same bytes(65536) sink against a node:tls server that frames 64 KiB blocks too: TLS
-// hands plaintext over in 16 KiB records, so any server that wants 64 KiB blocks copies
-// each one together once; this row shows what diesel costs beyond that necessary copy.
-if (samples.bytes && samples['node-join'])
-  rows.push(row({ id: 'tls-sink-bytes-join', name: `TLS sink, bytes(65536), ${MIB} MiB`, peer: 'node:tls framing 64 KiB', unit: 'MiB/s', cpuUnit: 'ms/GiB', diesel: samples.bytes, other: samples['node-join'], goal: 0.95, judge: 'cpu' }));
-if (samples.receive && samples.node)
-  rows.push(row({ id: 'tls-sink-receive', name: `TLS sink, receive(), ${MIB} MiB`, peer: 'node:tls', unit: 'MiB/s', cpuUnit: 'ms/GiB', diesel: samples.receive, other: samples.node, goal: 0.95, judge: 'cpu' }));
+// The framing row matters most here: TLS hands plaintext over in 16 KiB records, so any
+// server that wants 64 KiB blocks copies each one together once.
+const rows = sinkRows(samples, { id: 'tls', what: 'TLS sink', peer: 'node:tls', mib: MIB, plain: 'node', join: 'node-join' });
 console.log(markdownTable(rows));
 writeResults('tls-bulk', rows, { samples });
