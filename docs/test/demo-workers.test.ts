@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { startRedis, type RedisServer } from '@diesel/redis/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { demoOptions } from '../demo/main.js';
+import { lineClient, type LineClient } from './lines.js';
 
 const MAIN = fileURLToPath(new URL('../dist/docs/demo/main.js', import.meta.url));
 const WAIT = 60_000;
@@ -19,6 +20,7 @@ const WAIT = 60_000;
 let redis: RedisServer;
 const children: ChildProcess[] = [];
 const sockets: net.Socket[] = [];
+const track = (socket: net.Socket): void => void sockets.push(socket);
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -86,57 +88,11 @@ function getIndex(port: number): Promise<string> {
   });
 }
 
-/** A TCP chat (or echo) client: `next()` is the next line without its end of line, null once closed. */
-async function lineClient(port: number): Promise<{ send(line: string): void; next(): Promise<string | null>; until(pattern: RegExp): Promise<string> }> {
-  const socket = net.connect({ port, host: '127.0.0.1' });
-  sockets.push(socket);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  const lines: string[] = [];
-  const waiters: ((line: string | null) => void)[] = [];
-  let buffer = '';
-  let ended = false;
-  socket.setEncoding('utf8');
-  socket.on('data', (chunk: string) => {
-    buffer += chunk;
-    for (let at = buffer.indexOf('\n'); at !== -1; at = buffer.indexOf('\n')) {
-      const line = buffer.slice(0, at).replace(/\r$/, '');
-      buffer = buffer.slice(at + 1);
-      const waiter = waiters.shift();
-      if (waiter) waiter(line);
-      else lines.push(line);
-    }
-  });
-  socket.on('close', () => {
-    ended = true;
-    for (const waiter of waiters.splice(0)) waiter(null);
-  });
-  socket.on('error', () => {});
-  const next = (): Promise<string | null> => {
-    const line = lines.shift();
-    if (line !== undefined) return Promise.resolve(line);
-    if (ended) return Promise.resolve(null);
-    return new Promise((resolve) => waiters.push(resolve));
-  };
-  const until = async (pattern: RegExp): Promise<string> => {
-    const before: string[] = [];
-    for (;;) {
-      const line = await next();
-      if (line === null) throw new Error(`connection ended before ${pattern}; got ${JSON.stringify(before)}`);
-      if (pattern.test(line)) return line;
-      before.push(line);
-    }
-  };
-  return { send: (line) => socket.write(`${line}\r\n`), next, until };
-}
-
 /** Chat clients, one per worker (connecting until both workers greeted one), keyed by worker. */
-async function chatClientPerWorker(port: number): Promise<Map<number, Awaited<ReturnType<typeof lineClient>>>> {
-  const found = new Map<number, Awaited<ReturnType<typeof lineClient>>>();
+async function chatClientPerWorker(port: number): Promise<Map<number, LineClient>> {
+  const found = new Map<number, LineClient>();
   for (let i = 0; i < 40 && found.size < 2; i++) {
-    const client = await lineClient(port);
+    const client = await lineClient(port, track);
     const greeting = await client.next();
     const worker = Number(/^\* diesel demo worker (\d+)$/.exec(greeting ?? '')?.[1]);
     expect(worker, `greeting ${JSON.stringify(greeting)}`).toBeGreaterThan(0);
@@ -171,7 +127,7 @@ describe('demo --workers', () => {
     }
     expect([...servedBy].sort()).toEqual(['1', '2']);
 
-    const echo = await lineClient(demo.echo);
+    const echo = await lineClient(demo.echo, track);
     echo.send('hi');
     expect(await echo.next()).toBe('you said: hi');
 

@@ -3,46 +3,17 @@ import { MemoryLogger } from '@diesel/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type Demo, DEFAULT_PORTS, demoOptions, startDemo } from '../demo/main.js';
+import { lineClient } from './lines.js';
 
 let demo: Demo | null = null;
 const sockets: { close(): void }[] = [];
+const track = (socket: net.Socket): void => void sockets.push({ close: () => socket.destroy() });
 
 afterEach(() => {
   for (const s of sockets.splice(0)) s.close();
   demo?.app.halt();
   demo = null;
 });
-
-/** A TCP client reading `\n`-terminated lines. */
-async function lines(port: number): Promise<{ send(text: string): void; next(): Promise<string> }> {
-  const socket = net.connect({ port, host: '127.0.0.1' });
-  sockets.push({ close: () => socket.destroy() });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  let buffer = '';
-  const queue: string[] = [];
-  const waiting: ((line: string) => void)[] = [];
-  socket.setEncoding('utf8');
-  socket.on('data', (chunk: string) => {
-    buffer += chunk;
-    for (let at = buffer.indexOf('\n'); at !== -1; at = buffer.indexOf('\n')) {
-      const line = buffer.slice(0, at).replace(/\r$/, '');
-      buffer = buffer.slice(at + 1);
-      const waiter = waiting.shift();
-      if (waiter) waiter(line);
-      else queue.push(line);
-    }
-  });
-  return {
-    send: (text) => socket.write(`${text}\r\n`),
-    next: () => {
-      const line = queue.shift();
-      return line !== undefined ? Promise.resolve(line) : new Promise((resolve) => waiting.push(resolve));
-    },
-  };
-}
 
 /** A `ws` client whose messages queue up to be awaited one by one. */
 async function openWs(url: string, origin: string): Promise<{ ws: WebSocket; next(): Promise<string> }> {
@@ -69,9 +40,10 @@ async function openWs(url: string, origin: string): Promise<{ ws: WebSocket; nex
   };
 }
 
-async function until(next: () => Promise<string>, wanted: string): Promise<void> {
+/** Skips to the line `wanted` (a chat line client's, or a WebSocket's messages). */
+async function until(next: () => Promise<string | null>, wanted: string): Promise<void> {
   for (let line = await next(); line !== wanted; line = await next()) {
-    // skip what comes before
+    if (line === null) throw new Error(`connection ended before ${JSON.stringify(wanted)}`);
   }
 }
 
@@ -106,7 +78,7 @@ describe('the one-process demo', () => {
     const chatPage = await fetch(`${base}/chat`);
     expect(chatPage.status).toBe(200);
     expect(await chatPage.text()).toContain('"/chat/ws"');
-    const term = await lines(chat);
+    const term = await lineClient(chat, track);
     term.send('terminal');
     await until(term.next, '* in the room: terminal');
     const web = await openWs(`ws://127.0.0.1:${http}/chat/ws`, base);
@@ -123,7 +95,7 @@ describe('the one-process demo', () => {
     await expect(openWs(`ws://127.0.0.1:${http}/chat/ws`, 'http://evil.example')).rejects.toThrow('403');
 
     // Echo.
-    const echoClient = await lines(echo);
+    const echoClient = await lineClient(echo, track);
     echoClient.send('ping');
     expect(await echoClient.next()).toBe('you said: ping');
   });
