@@ -2,37 +2,16 @@
  * RedisClient against a real redis-server on loopback, checked against redis-cli.
  */
 import net from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectionClosed, Hub, Timeout, run, timeout, type Routine, type Token } from '@diesel/core';
-import { MemoryLogger } from '@diesel/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConnectionClosed, Timeout, timeout } from '@diesel/core';
 import { RedisClient, RedisError, RespProtocolError, type RespValue } from '../src/index.js';
 import { startRedis, type RedisServer } from './redis-server.js';
+import { useRedis } from './use-redis.js';
 
-let redis: RedisServer;
-let hub: Hub;
-let logger: MemoryLogger;
+const shared = useRedis();
+const { go } = shared;
 
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-afterEach(() => {
-  hub?.halt();
-});
-
-function start(): void {
-  logger = new MemoryLogger();
-  hub = new Hub({ logger });
-}
-
-function go<T>(operation: Routine<T> | Generator<unknown, T, unknown> | Token<T>): Promise<T> {
-  return run(operation as Routine<T>, { hub });
-}
-
-async function connected(options: ConstructorParameters<typeof RedisClient>[0] = {}, url = redis.url): Promise<RedisClient> {
-  if (hub === undefined || hub.halting) start();
+async function connected(options: ConstructorParameters<typeof RedisClient>[0] = {}, url = shared.redis.url): Promise<RedisClient> {
   const client = new RedisClient(options);
   await go(client.connect(url));
   return client;
@@ -49,30 +28,29 @@ function json(value: RespValue): unknown {
 
 describe('RedisClient: commands', () => {
   it('strings, counters and expiry agree with redis-cli', async () => {
-    start();
     const client = await connected();
     const key = `t:${Date.now()}:str`;
     expect(await go(client.ping())).toBe('PONG');
     expect(await go(client.set(key, 'héllo\r\nworld'))).toBe('OK');
-    expect(await redis.cli('--no-raw', 'GET', key)).toBe('"h\\xc3\\xa9llo\\r\\nworld"');
+    expect(await shared.redis.cli('--no-raw', 'GET', key)).toBe('"h\\xc3\\xa9llo\\r\\nworld"');
     expect(await go(client.get(key))).toBe('héllo\r\nworld');
     expect(await go(client.get(`${key}:missing`))).toBeNull();
-    await redis.cli('SET', `${key}:cli`, 'from-cli');
+    await shared.redis.cli('SET', `${key}:cli`, 'from-cli');
     expect(await go(client.get(`${key}:cli`))).toBe('from-cli');
     expect(await go(client.set(key, 'again', { nx: true }))).toBeNull();
     expect(await go(client.set(`${key}:new`, 'x', { xx: true }))).toBeNull();
     expect(await go(client.set(key, 'v', { ex: 100 }))).toBe('OK');
-    expect(Number(await redis.cli('TTL', key))).toBeGreaterThan(90);
+    expect(Number(await shared.redis.cli('TTL', key))).toBeGreaterThan(90);
     expect(await go(client.set(key, 'v', { px: 50_000, xx: true }))).toBe('OK');
     expect(await go(client.ttl(key))).toBeLessThanOrEqual(50);
     expect(await go(client.expire(key, 500))).toBe(true);
     expect(await go(client.expire(`${key}:missing`, 5))).toBe(false);
     expect(await go(client.incr(`${key}:n`))).toBe(1);
     expect(await go(client.incrby(`${key}:n`, 41))).toBe(42);
-    expect(await redis.cli('GET', `${key}:n`)).toBe('42');
+    expect(await shared.redis.cli('GET', `${key}:n`)).toBe('42');
     expect(await go(client.exists(key, `${key}:n`, `${key}:missing`))).toBe(2);
     expect(await go(client.del(key, `${key}:n`, `${key}:missing`))).toBe(2);
-    expect(await redis.cli('EXISTS', key)).toBe('0');
+    expect(await shared.redis.cli('EXISTS', key)).toBe('0');
   });
 
   it('binary values round-trip byte for byte', async () => {
@@ -80,7 +58,7 @@ describe('RedisClient: commands', () => {
     const bytes = Buffer.from([0, 1, 2, 13, 10, 255, 254, 36, 42]);
     expect(await go(client.set('t:bin', bytes))).toBe('OK');
     expect(await go(client.getBuffer('t:bin'))).toEqual(bytes);
-    expect(await redis.cli('STRLEN', 't:bin')).toBe(String(bytes.length));
+    expect(await shared.redis.cli('STRLEN', 't:bin')).toBe(String(bytes.length));
   });
 
   it('hashes and lists agree with redis-cli', async () => {
@@ -91,13 +69,13 @@ describe('RedisClient: commands', () => {
     expect(await go(client.hget('t:h', 'nope'))).toBeNull();
     const all = await go(client.hgetall('t:h'));
     expect(all).toEqual({ name: 'Ada', born: '1815', field: 'value' });
-    expect(JSON.parse(await redis.cli('-2', '--json', 'HGETALL', 't:h'))).toEqual(json(await go(client.command('HGETALL', 't:h'))));
+    expect(JSON.parse(await shared.redis.cli('-2', '--json', 'HGETALL', 't:h'))).toEqual(json(await go(client.command('HGETALL', 't:h'))));
     expect(await go(client.hgetall('t:none'))).toEqual({});
     expect(await go(client.hdel('t:h', 'field', 'nope'))).toBe(1);
 
     expect(await go(client.lpush('t:l', 'a', 'b'))).toBe(2);
     expect(await go(client.rpush('t:l', 'c'))).toBe(3);
-    expect(await redis.cli('LRANGE', 't:l', '0', '-1')).toBe('b\na\nc');
+    expect(await shared.redis.cli('LRANGE', 't:l', '0', '-1')).toBe('b\na\nc');
     expect(await go(client.lrange('t:l', 0, -1))).toEqual(['b', 'a', 'c']);
     expect(await go(client.rpop('t:l'))).toBe('c');
     expect(await go(client.lpop('t:l'))).toBe('b');
@@ -117,8 +95,8 @@ describe('RedisClient: commands', () => {
 
   it('command() answers as redis-cli --json does, for a set of commands', async () => {
     const client = await connected();
-    await redis.cli('ZADD', 't:z', '1', 'one', '2.5', 'two');
-    await redis.cli('SADD', 't:s', 'x');
+    await shared.redis.cli('ZADD', 't:z', '1', 'one', '2.5', 'two');
+    await shared.redis.cli('SADD', 't:s', 'x');
     const commands = [
       ['ZRANGE', 't:z', '0', '-1', 'WITHSCORES'],
       ['SMEMBERS', 't:s'],
@@ -130,23 +108,23 @@ describe('RedisClient: commands', () => {
     ];
     for (const args of commands) {
       const ours = json(await go(client.command(...args)));
-      const theirs: unknown = JSON.parse(await redis.cli('-2', '--json', ...args));
+      const theirs: unknown = JSON.parse(await shared.redis.cli('-2', '--json', ...args));
       expect(ours, args.join(' ')).toEqual(theirs);
     }
   });
 
   it('RESP3 (protocol 3 / HELLO 3): maps, doubles and sets, compared with redis-cli -3', async () => {
-    const client = await connected({}, `${redis.url}?protocol=3`);
+    const client = await connected({}, `${shared.redis.url}?protocol=3`);
     expect(client.target.protocol).toBe(3);
     await go(client.hset('t:h3', { a: '1', b: '2' }));
     const reply = await go(client.command('HGETALL', 't:h3'));
     expect(reply).toBeInstanceOf(Map);
     expect(await go(client.hgetall('t:h3'))).toEqual({ a: '1', b: '2' });
-    await redis.cli('ZADD', 't:z3', '1.5', 'm');
+    await shared.redis.cli('ZADD', 't:z3', '1.5', 'm');
     const score = await go(client.command('ZSCORE', 't:z3', 'm'));
     expect(score).toBe(1.5);
     for (const args of [['HGETALL', 't:h3'], ['ZRANGE', 't:z3', '0', '-1', 'WITHSCORES'], ['SMEMBERS', 't:s']]) {
-      expect(json(await go(client.command(...args))), args.join(' ')).toEqual(JSON.parse(await redis.cli('-3', '--json', ...args)));
+      expect(json(await go(client.command(...args))), args.join(' ')).toEqual(JSON.parse(await shared.redis.cli('-3', '--json', ...args)));
     }
   });
 
@@ -176,7 +154,7 @@ describe('RedisClient: commands', () => {
 describe('RedisClient: pipelined across routines', () => {
   it('100 routines share one connection; every reply is the right one', async () => {
     const client = await connected();
-    const before = Number((await redis.cli('INFO', 'stats')).match(/total_connections_received:(\d+)/)![1]);
+    const before = Number((await shared.redis.cli('INFO', 'stats')).match(/total_connections_received:(\d+)/)![1]);
     const results = await Promise.all(
       Array.from({ length: 100 }, (_, r) =>
         go(
@@ -192,7 +170,7 @@ describe('RedisClient: pipelined across routines', () => {
       ),
     );
     expect(new Set(results).size).toBe(100);
-    const after = Number((await redis.cli('INFO', 'stats')).match(/total_connections_received:(\d+)/)![1]);
+    const after = Number((await shared.redis.cli('INFO', 'stats')).match(/total_connections_received:(\d+)/)![1]);
     // Only redis-cli's own INFO connection was opened meanwhile.
     expect(after - before).toBe(1);
     expect(client.inFlight).toBe(0);
@@ -245,7 +223,6 @@ describe('RedisClient: connection setup', () => {
   });
 
   it('a wrong password fails connect with the server text; no password gives NOAUTH on the call', async () => {
-    start();
     const wrong = new RedisClient();
     await expect(go(wrong.connect(`redis://:nope@127.0.0.1:${secured.port}`))).rejects.toMatchObject({ prefix: 'WRONGPASS' });
     expect(wrong.connected).toBe(false);
@@ -254,7 +231,6 @@ describe('RedisClient: connection setup', () => {
   });
 
   it('a refused connection is a ConnectError', async () => {
-    start();
     const server = net.createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as net.AddressInfo;
@@ -306,7 +282,6 @@ describe('RedisClient: bad replies and lost servers', () => {
     });
     await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
     try {
-      start();
       const client = new RedisClient();
       // connect() itself needs no reply: no AUTH, SELECT or HELLO to send.
       await go(client.connect('127.0.0.1', (mute.address() as net.AddressInfo).port));
@@ -374,12 +349,12 @@ describe('RedisClient: bad replies and lost servers', () => {
       expect(await inFlight).toBeInstanceOf(ConnectionClosed);
       // Down for good: three tries, then a clear error.
       await expect(go(client.get('t:before'))).rejects.toMatchObject({ code: 'DIESEL_ERR_REDIS_RECONNECT_FAILED' });
-      expect(logger.lines.filter((line) => line.includes('reconnect attempt')).length).toBe(2);
+      expect(shared.logger.lines.filter((line) => line.includes('reconnect attempt')).length).toBe(2);
       await flaky.restart();
       // Many routines at once: one reconnect, shared.
       const values = await Promise.all(Array.from({ length: 20 }, (_, i) => go(client.set(`t:after${i}`, 'x'))));
       expect(values.every((v) => v === 'OK')).toBe(true);
-      expect(logger.lines.filter((line) => line.includes('reconnected to')).length).toBe(1);
+      expect(shared.logger.lines.filter((line) => line.includes('reconnected to')).length).toBe(1);
       // The handshake ran again: still on database 2.
       expect(await flaky.cli('-n', '2', 'GET', 't:after0')).toBe('x');
     } finally {

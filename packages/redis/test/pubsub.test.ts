@@ -2,32 +2,17 @@
  * Pub/sub against a real redis-server: messages arrive in order, patterns, unsubscribe,
  * a bounded queue that loses nothing, timeouts, closing and losing the connection.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectionClosed, Hub, first, run, sleep, type Routine, type Token } from '@diesel/core';
-import { MemoryLogger } from '@diesel/core/testing';
+import { describe, expect, it } from 'vitest';
+import { ConnectionClosed, first, sleep } from '@diesel/core';
 import { RedisClient, type PubSubMessage } from '../src/index.js';
-import { startRedis, type RedisServer } from './redis-server.js';
+import { startRedis } from './redis-server.js';
+import { useRedis } from './use-redis.js';
 
-let redis: RedisServer;
-let hub: Hub;
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-afterEach(() => {
-  hub?.halt();
-});
-
-function go<T>(operation: Routine<T> | Generator<unknown, T, unknown> | Token<T>): Promise<T> {
-  return run(operation as Routine<T>, { hub });
-}
+const shared = useRedis();
+const { go } = shared;
 
 async function client(options: ConstructorParameters<typeof RedisClient>[0] = {}): Promise<RedisClient> {
-  if (hub === undefined || hub.halting) hub = new Hub({ logger: new MemoryLogger() });
-  const c = new RedisClient({ url: redis.url, ...(typeof options === 'object' ? options : {}) });
+  const c = new RedisClient({ url: shared.redis.url, ...(typeof options === 'object' ? options : {}) });
   await go(c.connect());
   return c;
 }
@@ -44,7 +29,7 @@ describe.each([2, 3] as const)('pub/sub over RESP%i', (protocol) => {
       })(),
     );
     for (let i = 0; i < 100; i++) expect(await go(publisher.publish('news', `n${i}`))).toBe(1);
-    expect(await redis.cli('PUBLISH', 'alerts', 'from cli')).toBe('1');
+    expect(await shared.redis.cli('PUBLISH', 'alerts', 'from cli')).toBe('1');
     await go(publisher.publish('elsewhere', 'nobody listens'));
     await go(publisher.publish('news', 'last'));
     await reader;
@@ -67,7 +52,7 @@ describe.each([2, 3] as const)('pub/sub over RESP%i', (protocol) => {
     expect(await go(sub.message())).toEqual({ channel: 'plain', message: 'heard' });
     await go(sub.unsubscribe());
     expect(sub.channels.size).toBe(0);
-    expect(await redis.cli('PUBSUB', 'NUMSUB', 'plain')).toBe('plain\n0');
+    expect(await shared.redis.cli('PUBSUB', 'NUMSUB', 'plain')).toBe('plain\n0');
     sub.close();
   });
 });
