@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import type { Connection } from './connection.js';
 import type { ConnectionHandler } from './service.js';
 
 /**
@@ -25,9 +26,25 @@ export type ServiceOptionLayer = (handler: ConnectionHandler, value: unknown) =>
  */
 export type ConnectOptionLayer = (stream: Duplex, value: unknown, peer: { host: string; port: number }) => Promise<Duplex>;
 
+/**
+ * What a protocol layer says on a connection before a halting hub destroys it (TLS:
+ * close_notify). It usually swaps the connection's stream for a placeholder
+ * (`connection.replaceStream`) and ends the real one on its own.
+ * @example
+ * // The hub destroys the placeholder; the real stream ends (FIN after what is pending).
+ * const goodbye: HaltGoodbye = (connection) =>
+ *   connection.replaceStream((real) => {
+ *     real.end();
+ *     return new PassThrough();
+ *   });
+ */
+export type HaltGoodbye = (connection: Connection) => void;
+
 interface Registry {
   readonly service: Map<string, ServiceOptionLayer>;
   readonly connect: Map<string, ConnectOptionLayer>;
+  // Added after the first two: a registry an older core made may lack it.
+  goodbyes?: WeakMap<Duplex, HaltGoodbye>;
 }
 
 // Process-wide, on a `Symbol.for` slot rather than module state: a package that registers
@@ -39,6 +56,7 @@ const slots = globalThis as { [REGISTRY]?: Registry };
 const registry: Registry = (slots[REGISTRY] ??= { service: new Map(), connect: new Map() });
 const serviceLayers = registry.service;
 const connectLayers = registry.connect;
+const goodbyes = (registry.goodbyes ??= new WeakMap());
 
 /**
  * Makes `new Service(handler, { [name]: value })` wrap its handler with `layer`. For
@@ -75,6 +93,39 @@ export function registerServiceOption(name: string, layer: ServiceOptionLayer): 
  */
 export function registerConnectOption(name: string, layer: ConnectOptionLayer): void {
   connectLayers.set(name, layer);
+}
+
+/**
+ * Makes a halting hub call `goodbye(connection)` before it destroys a connection whose
+ * stream is then `stream`: destroying a stream cuts it without the last word some
+ * protocols need (a TLS session's close_notify). For connections the hub closes on halt,
+ * those opened with `connect()` or `Client.connect()`; a Service's connections close with
+ * their routines, whose `finally` blocks can say goodbye themselves. Keyed by the stream,
+ * so a connection that has since moved on to another stream is destroyed as usual.
+ *
+ * @example
+ * ```ts
+ * import { PassThrough } from 'node:stream';
+ * import { registerConnectOption, registerHaltGoodbye } from '@diesel/core';
+ * registerConnectOption('polite', async (stream) => {
+ *   // On halt: end the real stream on its own, give the hub a placeholder to destroy.
+ *   registerHaltGoodbye(stream, (connection) =>
+ *     connection.replaceStream((real) => {
+ *       real.end();
+ *       return new PassThrough();
+ *     }),
+ *   );
+ *   return stream;
+ * });
+ * ```
+ */
+export function registerHaltGoodbye(stream: Duplex, goodbye: HaltGoodbye): void {
+  goodbyes.set(stream, goodbye);
+}
+
+/** @internal The goodbye registered for `stream`, if any. */
+export function haltGoodbye(stream: Duplex): HaltGoodbye | undefined {
+  return goodbyes.get(stream);
 }
 
 /** @internal */

@@ -2,6 +2,7 @@ import { type Clock, systemClock } from './clock.js';
 import type { Connection } from './connection.js';
 import { ConnectionClosed, DieselError, Halted } from './errors.js';
 import { type EventBus, eventJson, isLocalBus } from './event-bus.js';
+import { haltGoodbye } from './extensions.js';
 import { ConsoleLogger, type DieselLogger } from './logger.js';
 import type { Loop } from './loop.js';
 import { Runner, describe, type Routine, type SpawnOptions } from './runner.js';
@@ -311,8 +312,19 @@ export class Hub {
     // After the routines, whose finally blocks may still publish, and before the
     // connections, so that a bus can write what it holds on its own.
     this.#closeEvents();
-    // After the routines, so their finally blocks could still say goodbye on these.
-    for (const connection of this.#connections) connection.destroy();
+    // After the routines, so their finally blocks could still say goodbye on these; a
+    // layer's own goodbye (TLS close_notify) comes last, while the stream is still open.
+    for (const connection of this.#connections) {
+      const goodbye = connection.closed ? undefined : haltGoodbye(connection.stream);
+      if (goodbye !== undefined) {
+        try {
+          goodbye(connection);
+        } catch (error) {
+          this.logger.error(`error saying goodbye on a connection on halt: ${describe(error)}`);
+        }
+      }
+      connection.destroy();
+    }
     this.#connections.clear();
     for (const close of [...this.#closers]) {
       try {

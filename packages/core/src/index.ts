@@ -40,8 +40,10 @@ export { Local } from './tokens/local.js';
 export type { LoopLike, NestedRoutine, Yieldable } from './yieldable.js';
 export {
   registerConnectOption,
+  registerHaltGoodbye,
   registerServiceOption,
   type ConnectOptionLayer,
+  type HaltGoodbye,
   type ServiceOptionLayer,
 } from './extensions.js';
 export {

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   Application,
@@ -14,6 +15,7 @@ import {
   fire,
   on,
   receive,
+  registerHaltGoodbye,
   response,
   run,
   sleep,
@@ -389,6 +391,54 @@ describe('halting closes what routines opened', () => {
     await poll(() => raw!.closed && client.connection!.closed, 'both closed');
     expect(raw!.stream.destroyed).toBe(true);
     expect(client.connection!.stream.destroyed).toBe(true);
+  });
+
+  it('a goodbye registered for a stream (registerHaltGoodbye) is said on it before halt() destroys the connection; one that throws is logged', async () => {
+    // The peer records what each connection sent before its FIN.
+    const heard: string[] = [];
+    const peer = net.createServer((socket) => {
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (text += chunk));
+      socket.on('end', () => {
+        heard.push(text);
+        socket.end();
+      });
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => peer.listen(0, '127.0.0.1', resolve));
+    const { port } = peer.address() as net.AddressInfo;
+    try {
+      const logger = new MemoryLogger();
+      const app = new Application({ logger });
+      const opened: Connection[] = [];
+      app.addLoop(new Loop(function* () {
+        const polite = yield* connect('127.0.0.1', port);
+        registerHaltGoodbye(polite.stream, (connection) =>
+          connection.replaceStream((real) => {
+            real.end('bye\n');
+            return new PassThrough();
+          }),
+        );
+        const clumsy = yield* connect('127.0.0.1', port);
+        registerHaltGoodbye(clumsy.stream, () => {
+          throw new Error('no words');
+        });
+        const plain = yield* connect('127.0.0.1', port);
+        opened.push(polite, clumsy, plain);
+        yield* sleep(1000);
+      }));
+      const running = app.run();
+      await poll(() => opened.length === 3, 'three connected');
+      app.halt();
+      await running;
+      await poll(() => opened.every((c) => c.closed) && heard.length === 3, 'all three closed and heard');
+      expect(heard.sort()).toEqual(['', '', 'bye\n']);
+      expect(logger.lines.filter((l) => l.includes('error saying goodbye on a connection on halt: ') && l.includes('no words'))).toHaveLength(1);
+      for (const connection of opened) expect(connection.stream.destroyed).toBe(true);
+    } finally {
+      peer.close();
+    }
   });
 });
 
