@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
-import { type Connection, CustomToken, type TokenContext } from '@diesel/core';
+import { type Connection, CustomToken, type TokenContext, registerHaltGoodbye } from '@diesel/core';
 import { closeNotify } from './close-on-halt.js';
 import { TlsError, TlsErrorCode, isTlsEngineError, toTlsError } from './errors.js';
 import { MemoryBio } from './memory-bio.js';
@@ -60,11 +60,18 @@ export function createServerSocket(old: Duplex, pending: Uint8Array, settings: S
   return socket;
 }
 
-/** Builds the client-side TLS socket over `old` and starts the handshake. */
+/**
+ * Builds the client-side TLS socket over `old` and starts the handshake. Once the session
+ * is up, a halting hub ends it with close_notify (not a bare FIN) when it closes the
+ * connection — both `connect(..., { tls })` and `startTlsClient()` connections, whose
+ * hub closes them on halt because a routine opened them; no routine's end would do,
+ * a client connection outlives the routines that use it.
+ */
 export function createClientSocket(old: Duplex, pending: Uint8Array, settings: ClientSettings, host: string): tls.TLSSocket {
   const transport = tlsTransport(old, pending, settings.transport);
   const socket = tls.connect(clientConnectOptions(settings, transport, host));
   recordTransport(socket, transport);
+  socket.once('secureConnect', () => registerHaltGoodbye(socket, closeNotify));
   return socket;
 }
 

@@ -32,7 +32,9 @@ export function startTls(options: TlsServerOptions): CustomToken<TlsInfo> {
  * Suspends: yes, until the handshake has finished. The client side of STARTTLS: upgrades
  * the current connection (a `@call` method's client connection, say) to TLS as the
  * client. The server's certificate is verified against `ca`, and its name against
- * `servername` (default: the peer's address). Throws `TlsError` on failure.
+ * `servername` (default: the peer's address). Throws `TlsError` on failure. When the
+ * application halts, the session ends with a close_notify alert before the FIN (for a
+ * connection the hub closes on halt: one opened with `connect()` or `Client.connect()`).
  * @example
  * ```ts
  * class SmtpClient extends Client {
