@@ -201,8 +201,14 @@ Object.defineProperty(CustomToken.prototype, 'kind', { value: TokenKind.Custom }
  */
 export class TokenIterator<K extends Operation<T>, T> implements Iterator<K, T, unknown> {
   #token: K | null;
+  // The iterator is also the result its `next` returns: a `yield*` reads `done` and
+  // `value` at once and hands a not-done result to the runner as it is, which reads it
+  // at once too, so one object per `yield*` serves every step of it.
+  done = false;
+  value: K | T;
   constructor(token: K) {
     this.#token = token;
+    this.value = token;
   }
   next(value?: unknown): IteratorResult<K, T> {
     const token = this.#token;
@@ -214,12 +220,17 @@ export class TokenIterator<K extends Operation<T>, T> implements Iterator<K, T, 
       // step, so it is the runner's routine that completes it, as `attempt` would.
       if (token.attempt !== undefined && fastPath.allowed()) {
         const now = token.attempt();
-        if (now !== NOT_NOW) return { value: now, done: true };
+        if (now !== NOT_NOW) return this.#finish(now);
         refused.token = token;
       }
-      return { value: token, done: false };
+      return this as IteratorResult<K, T>;
     }
-    return { value: value as T, done: true };
+    return this.#finish(value as T);
+  }
+  #finish(value: T): IteratorResult<K, T> {
+    this.done = true;
+    this.value = value;
+    return this as IteratorResult<K, T>;
   }
   return(value: T): IteratorResult<K, T> {
     this.#token = null;
