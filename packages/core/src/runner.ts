@@ -487,13 +487,13 @@ export class Runner {
   #dispatch(value: unknown): unknown {
     // Tokens first: they are most of what is yielded, and the brand check is cheaper than `instanceof Uint8Array`.
     if (typeof value === 'object' && value !== null && isToken(value)) {
-      if (value.attempt !== undefined) {
-        // Its `yield*` tried just now (see TokenIterator): asking again cannot succeed.
-        if (refused.token === value) refused.token = null;
-        else {
-          const now = value.attempt();
-          if (now !== NOT_NOW) return now;
-        }
+      // Its `yield*` tried just now (see TokenIterator): asking again cannot succeed. The
+      // identity test comes first, so a refused token costs no `attempt` property load
+      // (megamorphic in an app with many token classes).
+      if (refused.token === value) refused.token = null;
+      else if (value.attempt !== undefined) {
+        const now = value.attempt();
+        if (now !== NOT_NOW) return now;
       }
       return this.#suspend(value);
     }
