@@ -3,10 +3,12 @@
 # shape (the bulk-data rows, the small-message rows they must not regress, TLS echo, the
 # forwarder's paths, the chat room, the logger against pino, the Redis client and the Go
 # ceiling), then the chart and README tables.
-# About fifteen minutes on two shared cores. `pnpm bench` runs these as well as the rest.
+# About fifteen minutes on two shared cores. Core runs all of its bench/run.mjs, whose
+# results file (core-run.json) holds the rows it ran: a partial run would drop the queue
+# and lock rows from core's README table. `pnpm bench` runs these as well as the rest.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-(cd packages/core && node bench/bulk.mjs && node bench/run.mjs 1 2)
+(cd packages/core && node bench/bulk.mjs && node bench/run.mjs)
 (cd packages/tls && node bench/bulk.mjs && node bench/run.mjs)
 (cd packages/http && node bench/bulk.mjs && node bench/ws-bulk.mjs && BENCH_SKIP_WS=1 node bench/run.mjs && node bench/ws.mjs)
 (cd packages/forwarder && node bench/scp.mjs && node bench/run.mjs)

@@ -5,12 +5,12 @@
 // rounds; each round reports wall-clock rate and CPU time per unit of work, and the
 // parent takes the median and the spread (min–max) over rounds.
 //
-//   node bench/queue-lock.mjs [rounds]      (7)
+//   node bench/queue-lock.mjs [rounds]      (15)
 import { Mutex } from 'async-mutex';
 import { Hub, Lock, Queue, QueueClosed, run } from '../dist/index.js';
 import { median, tell } from './shared.mjs';
 
-const ROUNDS = Number(process.argv[2] ?? 7);
+const ROUNDS = Number(process.argv[2] ?? 15);
 const PRODUCERS = 100;
 const CONSUMERS = 100;
 const PER_PRODUCER = 2_000; // 200,000 items a round

@@ -88,7 +88,9 @@ if (wanted(6)) {
 }
 if (wanted(7) || wanted(8)) {
   console.error('7-8/8 Queue and Lock vs async/await peers (alternating rounds in one process)...');
-  const r = await runChild('queue-lock.mjs', ['7']);
+  // Fifteen rounds: a queue round is about 30 ms, short enough that one scavenge or a
+  // neighbour's burst moves its ratio by half; the median of fifteen is steadier than of seven.
+  const r = await runChild('queue-lock.mjs', ['15']);
   results.sync = r;
   // Median, then the spread (min–max over rounds) in brackets.
   const spread = (s, key, digits = 0) => `${fmt(s[key], digits)} [${fmt(s[`${key}Min`], digits)}–${fmt(s[`${key}Max`], digits)}]`;

@@ -1,3 +1,4 @@
+import { isGeneratorObject } from 'node:util/types';
 import type { Connection } from './connection.js';
 import { Cancelled, Halted, InvalidYield } from './errors.js';
 import type { Hub } from './hub.js';
@@ -49,6 +50,26 @@ export interface SpawnOptions {
    * the parent's `Local` values, and is cancelled if still running when the parent ends.
    */
   parent?: Runner | null;
+}
+
+/**
+ * The generator prototype's own `next` and `throw`, called directly on every frame: a
+ * `gen.next` property load in the step loop sees as many object shapes as the app has
+ * generator functions and goes megamorphic; a call of one known builtin does not. Frames
+ * that are other iterators (`isRoutine` accepts any) are adopted into a generator first.
+ */
+const generatorPrototype = Object.getPrototypeOf(function* () {}).prototype as Generator;
+const generatorNext = generatorPrototype.next;
+const generatorThrow = generatorPrototype.throw;
+
+/** A routine that is not a native generator, run through one that delegates to it. */
+function* adopt(routine: Routine): Routine {
+  return yield* routine;
+}
+
+/** The routine as a native generator frame. */
+function asFrame(routine: Routine): Routine {
+  return isGeneratorObject(routine) ? routine : adopt(routine);
 }
 
 /** The routine whose step is running now, if any: one at a time, in any hub. */
@@ -229,7 +250,7 @@ export class Runner {
     this.name = options.name ?? 'routine';
     this.#onExit = options.onExit;
     this.home = options.connection ?? null;
-    this.#gens = [routine];
+    this.#gens = [asFrame(routine)];
     this.#conns = [options.connection ?? null];
     this.#targets = [null];
     const parent = options.parent ?? null;
@@ -359,7 +380,7 @@ export class Runner {
         const gen = gens[gens.length - 1]!;
         let step: IteratorResult<unknown, unknown>;
         try {
-          step = this.#throwing ? gen.throw(this.#value) : gen.next(this.#value);
+          step = this.#throwing ? generatorThrow.call(gen, this.#value) : generatorNext.call(gen, this.#value);
         } catch (error) {
           if (this.#popFrame()) return this.#finish({ ok: false, error, halted: false });
           this.#throwing = true;
@@ -429,7 +450,7 @@ export class Runner {
 
   /** @internal Pushes a frame: `routine` runs next, on `connection`, holding `target` until it ends. */
   enter(routine: Routine, connection: Connection | null, target: CallTarget | null): void {
-    this.#gens.push(routine);
+    this.#gens.push(asFrame(routine));
     this.#conns.push(connection);
     this.#targets.push(target);
     if (target?.admitRead !== undefined) this.#pipelined++;
@@ -466,13 +487,13 @@ export class Runner {
   #dispatch(value: unknown): unknown {
     // Tokens first: they are most of what is yielded, and the brand check is cheaper than `instanceof Uint8Array`.
     if (typeof value === 'object' && value !== null && isToken(value)) {
-      if (value.attempt !== undefined) {
-        // Its `yield*` tried just now (see TokenIterator): asking again cannot succeed.
-        if (refused.token === value) refused.token = null;
-        else {
-          const now = value.attempt();
-          if (now !== NOT_NOW) return now;
-        }
+      // Its `yield*` tried just now (see TokenIterator): asking again cannot succeed. The
+      // identity test comes first, so a refused token costs no `attempt` property load
+      // (megamorphic in an app with many token classes).
+      if (refused.token === value) refused.token = null;
+      else if (value.attempt !== undefined) {
+        const now = value.attempt();
+        if (now !== NOT_NOW) return now;
       }
       return this.#suspend(value);
     }

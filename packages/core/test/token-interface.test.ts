@@ -201,6 +201,89 @@ describe('the token interface', () => {
 });
 
 
+/**
+ * A routine that is not a generator object but walks the same protocol by hand: it
+ * yields `tokens` in turn, adds up what they give back, and records what is thrown in.
+ */
+function handWritten(tokens: Token<number>[]): Routine<number> & { thrown: unknown[]; returned: boolean } {
+  let index = 0;
+  let sum = 0;
+  const routine = {
+    thrown: [] as unknown[],
+    returned: false,
+    next(value?: unknown): IteratorResult<Token<number>, number> {
+      if (index > 0) sum += value as number;
+      if (index < tokens.length) return { value: tokens[index++]!, done: false };
+      return { value: sum, done: true };
+    },
+    throw(error?: unknown): IteratorResult<Token<number>, number> {
+      routine.thrown.push(error);
+      throw error;
+    },
+    return(value?: unknown): IteratorResult<Token<number>, number> {
+      routine.returned = true;
+      return { value: value as number, done: true };
+    },
+    [Symbol.iterator]() {
+      return routine;
+    },
+  };
+  return routine as unknown as Routine<number> & { thrown: unknown[]; returned: boolean };
+}
+
+/** Gives `n` on a timer, or waits for `context` to be settled by hand (`later: false`). */
+class Tick extends CustomToken<number> {
+  context: TokenContext<number> | null = null;
+  tornDown = 0;
+  constructor(
+    readonly n: number,
+    readonly later = true,
+  ) {
+    super();
+  }
+  start(context: TokenContext<number>): () => void {
+    this.context = context;
+    if (this.later) setTimeout(() => context.resolve(this.n), 1);
+    return () => this.tornDown++;
+  }
+}
+
+describe('routines that are not generator objects', () => {
+  it('a hand-written iterator runs as a routine, alone or yielded as a nested frame, and gets its results', async () => {
+    const hub = new Hub();
+    const ticks = (n: number) => new Tick(n);
+    const alone = handWritten([ticks(1), ticks(2)]);
+    expect(await run(alone, { hub })).toBe(3);
+    const nested = handWritten([ticks(10), ticks(20)]);
+    const outer = run(
+      (function* (): Routine<number> {
+        const inner = (yield nested) as number;
+        return inner + 1;
+      })(),
+      { hub },
+    );
+    expect(await outer).toBe(31);
+  });
+
+  it('a hand-written routine that is halted is returned from (its frame unwound), and an error thrown in reaches its throw', async () => {
+    const hub = new Hub();
+    const pending = new Tick(0, false);
+    const halted = handWritten([pending]);
+    hub.spawn(halted);
+    hub.halt();
+    expect(halted.returned).toBe(true);
+    expect(pending.tornDown).toBe(1);
+
+    const failing = new Tick(0, false);
+    const routine = handWritten([failing]);
+    const outcome = run(routine, { hub: new Hub() });
+    failing.context!.reject(new Error('boom'));
+    await expect(outcome).rejects.toThrow('boom');
+    expect(routine.thrown).toHaveLength(1);
+  });
+});
+
+
 /** A token with a fast path: `attempt` answers from `ready`, else `start` is used. */
 class Quick extends CustomToken<string> {
   ready: string | null | Error = null;

@@ -15,28 +15,35 @@ const FAILING = 3;
 interface Deliverable {
   deliver(): void;
 }
-// Two arrays used in turn rather than a new one per batch: a batch of a hundred waiters
-// otherwise regrows a fresh array's backing store several times, every turn.
-let due: Deliverable[] = [];
-let spare: Deliverable[] = [];
+// Two arrays used in turn rather than a new one per batch, each with its own count: a
+// batch of a hundred waiters otherwise regrows a fresh backing store several times every
+// turn — and so does an array cleared with `length = 0`, which gives its store back.
+let due: (Deliverable | undefined)[] = [];
+let dueCount = 0;
+let spare: (Deliverable | undefined)[] = [];
 function deliverAll(): void {
   // Swap first: a resumed routine may grant again, and that goes in the next batch.
   const batch = due;
+  const count = dueCount;
   due = spare;
-  for (let i = 0; i < batch.length; i++) {
+  dueCount = 0;
+  for (let i = 0; i < count; i++) {
+    const waiter = batch[i]!;
+    // Not kept alive by the batch once delivered.
+    batch[i] = undefined;
     try {
-      batch[i]!.deliver();
+      waiter.deliver();
     } catch (error) {
       // Only a user's exit callback can throw this far: it surfaces as an uncaught
       // exception, and the rest of the batch is still resumed.
       rethrowLater(error);
     }
   }
-  batch.length = 0;
   spare = batch;
 }
 function deliverLater(waiter: Deliverable): void {
-  if (due.push(waiter) === 1) onMicrotask(deliverAll);
+  due[dueCount++] = waiter;
+  if (dueCount === 1) onMicrotask(deliverAll);
 }
 
 /**

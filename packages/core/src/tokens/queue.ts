@@ -1,6 +1,7 @@
 import { InvalidYield, QueueClosed } from '../errors.js';
 import { CustomToken, type TokenContext } from '../hub.js';
 import { currentRunner } from '../runner.js';
+import { Ring } from '../sync/ring.js';
 import { WaitLine } from '../sync/wait-line.js';
 import { type GroupRole, NOT_NOW, refused, type Teardown } from './token.js';
 
@@ -37,10 +38,7 @@ export interface QueueOptions {
  */
 export class Queue<T> {
   readonly maxSize: number;
-  // A ring would save the occasional compaction; an array with a moving head is simpler
-  // and as fast at these sizes.
-  #items: T[] = [];
-  #head = 0;
+  readonly #items = new Ring<T>();
   readonly #getters = new WaitLine<T>((item) => this.#giveBack(item));
   readonly #putters = new WaitLine<undefined>();
   readonly #get: QueueGetToken<T>;
@@ -55,7 +53,7 @@ export class Queue<T> {
 
   /** Items in the queue now. */
   get size(): number {
-    return this.#items.length - this.#head;
+    return this.#items.size;
   }
 
   get closed(): boolean {
@@ -139,15 +137,7 @@ export class Queue<T> {
   }
 
   #take(): T {
-    const item = this.#items[this.#head]!;
-    this.#items[this.#head++] = undefined as T;
-    if (this.#head === this.#items.length) {
-      this.#items.length = 0;
-      this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
+    const item = this.#items.shift();
     // A slot freed: the longest-waiting putter's item goes in.
     const putter = this.#putters.peek();
     if (putter !== null) {
@@ -161,7 +151,6 @@ export class Queue<T> {
   readonly #giveBack = (item: T): void => {
     const getter = this.#getters.peek();
     if (getter !== null) getter.grant(item);
-    else if (this.#head > 0) this.#items[--this.#head] = item;
     else this.#items.unshift(item);
   };
 

@@ -172,7 +172,10 @@ Object.defineProperty(Token.prototype, TOKEN, { value: true });
  * if (isToken(op)) console.log('a token, not a routine');
  */
 export function isToken(value: object): value is Token<unknown> {
-  return (value as { [TOKEN]?: unknown })[TOKEN] === true;
+  // `instanceof` first: a walk up the prototype chain whatever the token's class, where
+  // the brand's keyed load goes megamorphic once an app has a handful of token classes.
+  // The brand still answers for a token from another loaded copy of core.
+  return value instanceof Token || (value as { [TOKEN]?: unknown })[TOKEN] === true;
 }
 
 /**
