@@ -36,6 +36,7 @@ import {
 } from './h1/parser.js';
 import { STATUS_TEXT, chunkHeader, encodeChunk, httpDate, lastChunk } from './h1/serializer.js';
 import { BodyReader, ServerRequest } from './request.js';
+import { BodyWait } from './body-wait.js';
 import { isHttpResponse } from './response.js';
 import { streamsBody } from './stream-body.js';
 import { type HttpBody, type HttpHandler, type HttpResponse, TakenOver } from './types.js';
@@ -112,6 +113,8 @@ interface ConnectionState {
   corked: boolean;
   /** The request whose handler is running, if one is. */
   handling: ServerRequest | null;
+  /** The deadline-bounded body read, made for the first request with a body. */
+  bodyWait: BodyWait | null;
 }
 
 /** Sends what corked writes collected. */
@@ -195,6 +198,7 @@ export class HttpServer {
       parser: new H1Parser('request', this.#settings.limits),
       corked: false,
       handling: null,
+      bodyWait: null,
     };
     // A client that leaves while its handler runs is noticed here, as nothing reads the
     // socket then: the request's signal is aborted and the socket released at once, so an
@@ -216,6 +220,7 @@ export class HttpServer {
       throw error;
     } finally {
       stopWatching();
+      state.bodyWait?.end();
       // Whatever corked responses hold must still go out before the connection ends.
       if (!connection.closed) uncork(state);
     }
@@ -294,7 +299,10 @@ export class HttpServer {
     try {
       streaming = streamsBody(handler, request);
       if (streaming || head.framing !== 'none') {
-        const context = { parser, connection, clock, deadline: startedAt + settings.requestTimeout * 1000, maxChunkLineSize: settings.limits.maxChunkLineSize, sendContinue };
+        const deadline = startedAt + settings.requestTimeout * 1000;
+        const wait = (state.bodyWait ??= new BodyWait(connection, clock));
+        wait.begin(deadline);
+        const context = { parser, connection, clock, deadline, wait, maxChunkLineSize: settings.limits.maxChunkLineSize, sendContinue };
         reader = new BodyReader(context, head.framing === 'none');
       }
       if (streaming) request.bodyReader = reader!;

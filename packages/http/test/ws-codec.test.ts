@@ -268,3 +268,58 @@ describe('FrameParser: violations, whole / split at every offset / byte by byte'
     expect(parser.bufferedLength).toBe(0);
   });
 });
+
+// A chunk holding a whole frame header (14 bytes or more) is parsed by index in one go;
+// a shorter one state by state. Both must give the same events and the same errors.
+describe('FrameParser: a whole header in one chunk and the state-by-state path agree', () => {
+  const PAD = Buffer.alloc(16, 0x81); // enough that even a 6-byte header is followed by 14 bytes
+
+  it('gives the same messages for fragments, controls and 16-bit lengths in one chunk', () => {
+    const medium = Buffer.from(Array.from({ length: 200 }, (_, i) => (i * 7) & 0xff));
+    const wire = Buffer.concat([
+      encodeFrame(Opcode.TEXT, Buffer.from('frag'), { fin: false, mask: MASK }),
+      encodeFrame(Opcode.PING, Buffer.from('p'), { mask: MASK }),
+      encodeFrame(Opcode.CONTINUATION, Buffer.alloc(0), { fin: false, mask: MASK }),
+      encodeFrame(Opcode.CONTINUATION, Buffer.from('ments ✓'), { mask: MASK }),
+      encodeFrame(Opcode.BINARY, medium, { mask: MASK }),
+      encodeFrame(Opcode.BINARY, Buffer.alloc(0), { fin: false, mask: MASK }),
+      encodeFrame(Opcode.CONTINUATION, Buffer.from('z'), { mask: MASK }),
+      encodeFrame(Opcode.TEXT, Buffer.alloc(0), { mask: MASK }),
+      encodeFrame(Opcode.CLOSE, encodeClosePayload(1000, 'ok'), { mask: MASK }),
+      PAD,
+    ]);
+    expectEverySplit(wire, server, [
+      { type: 'ping', data: Buffer.from('p') },
+      { type: 'text', data: 'fragments ✓' },
+      { type: 'binary', data: medium },
+      { type: 'binary', data: Buffer.from('z') },
+      { type: 'text', data: '' },
+      { type: 'close', code: 1000, reason: 'ok' },
+    ]);
+  });
+
+  it('gives the same violations when the bad header is followed by more bytes', () => {
+    const cases: [Buffer, FrameParserOptions, string, number][] = [
+      [Buffer.from([0xc1, 0x80, ...MASK]), server, 'DIESEL_ERR_WS_PROTOCOL', 1002], // RSV1 without deflate
+      [Buffer.from([0x83, 0x80, ...MASK]), server, 'DIESEL_ERR_WS_PROTOCOL', 1002], // reserved opcode
+      [frameHeader(Opcode.PING, 126, { mask: MASK }), server, 'DIESEL_ERR_WS_PROTOCOL', 1002],
+      [Buffer.from([0x81, 0x01, 0x61]), server, 'DIESEL_ERR_WS_PROTOCOL', 1002], // unmasked from a client
+      [encodeFrame(Opcode.TEXT, Buffer.from('a'), { mask: MASK }), client, 'DIESEL_ERR_WS_PROTOCOL', 1002], // masked from a server
+      [Buffer.from([0x82, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 1, ...MASK]), server, 'DIESEL_ERR_WS_PROTOCOL', 1002],
+      [frameHeader(Opcode.BINARY, 2 ** 40, { mask: MASK }), server, 'DIESEL_ERR_WS_MESSAGE_TOO_BIG', 1009],
+      [frameHeader(Opcode.BINARY, 101, { mask: MASK }), { role: 'server', maxFrameSize: 100 }, 'DIESEL_ERR_WS_MESSAGE_TOO_BIG', 1009],
+      [encodeFrame(Opcode.TEXT, Buffer.from([0xed, 0xa0, 0x80]), { mask: MASK }), server, 'DIESEL_ERR_WS_INVALID_UTF8', 1007],
+    ];
+    for (const [header, options, code, closeCode] of cases) expectFailureEverySplit(Buffer.concat([header, PAD]), options, code, closeCode);
+  });
+
+  it('hands out a payload that is a view of the pushed chunk, unmasked in place', () => {
+    const parser = new FrameParser(server);
+    const chunk = Buffer.concat([encodeFrame(Opcode.BINARY, Buffer.from('hello, world'), { mask: MASK }), PAD]);
+    parser.push(chunk);
+    const event = parser.next();
+    expect(event).toEqual({ type: 'binary', data: Buffer.from('hello, world') });
+    expect((event as { data: Buffer }).data.buffer).toBe(chunk.buffer);
+    expect(parser.bufferedLength).toBe(PAD.length);
+  });
+});

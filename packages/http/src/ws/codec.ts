@@ -185,10 +185,18 @@ export class FrameParser {
     try {
       for (;;) {
         switch (this.#state) {
-          case ParserState.GET_INFO:
+          case ParserState.GET_INFO: {
+            const head = this.#chunks[0];
+            // The usual case: a whole header in the first chunk, read by index (no views).
+            if (head !== undefined && head.length >= MAX_HEADER) {
+              const event = this.#frameInHead(head);
+              if (event != null) return event;
+              break;
+            }
             if (this.#buffered < 2) return null;
             this.#getInfo();
             break;
+          }
           case ParserState.GET_PAYLOAD_LENGTH_16:
             if (this.#buffered < 2) return null;
             this.#payloadLength = this.#take(2).readUInt16BE(0);
@@ -196,11 +204,7 @@ export class FrameParser {
             break;
           case ParserState.GET_PAYLOAD_LENGTH_64: {
             if (this.#buffered < 8) return null;
-            const bytes = this.#take(8);
-            const high = bytes.readUInt32BE(0);
-            if (high >= 0x80000000) throw protocolError('the most significant bit of a 64-bit payload length must be 0');
-            if (high > 0x1fffff) throw tooBig(`a frame of more than 2^53 bytes`);
-            this.#payloadLength = high * 0x100000000 + bytes.readUInt32BE(4);
+            this.#payloadLength = payloadLength64(this.#take(8), 0);
             this.#haveLength();
             break;
           }
@@ -226,10 +230,64 @@ export class FrameParser {
     }
   }
 
+  /**
+   * Parses a frame whose header lies whole in `head` (at least MAX_HEADER bytes), with the
+   * same checks in the same order as the state-by-state path. When the payload is in
+   * `head` too the frame is done here — one view of the payload, unmasked in place, and
+   * one skip — and its event (or null, for a fragment) is returned; otherwise the parser
+   * is left in GET_DATA (undefined returned) for `#fillPayload`.
+   */
+  #frameInHead(head: Buffer): WebSocketEvent | null | undefined {
+    const second = head[1]!;
+    this.#info(head[0]!, second);
+    let length = second & 0x7f;
+    let at = 2;
+    if (length === 126) {
+      length = (head[2]! << 8) | head[3]!;
+      at = 4;
+    } else if (length === 127) {
+      length = payloadLength64(head, 2);
+      at = 10;
+    }
+    this.#payloadLength = length;
+    this.#checkLength();
+    if (this.#masked) {
+      const mask = this.#mask;
+      mask[0] = head[at]!;
+      mask[1] = head[at + 1]!;
+      mask[2] = head[at + 2]!;
+      mask[3] = head[at + 3]!;
+      at += 4;
+    }
+    if (head.length - at < length) {
+      this.#skip(at);
+      this.#startData();
+      return undefined;
+    }
+    let payload: Buffer = EMPTY;
+    if (length > 0) {
+      payload = head.subarray(at, at + length);
+      if (this.#masked) xorInPlace(payload, 0, length, this.#mask, 0);
+    }
+    this.#skip(at + length);
+    this.#payload = payload;
+    this.#filled = length;
+    this.#state = ParserState.GET_INFO;
+    return this.#frameDone();
+  }
+
   #getInfo(): void {
     const first = this.#peekByte(0);
     const second = this.#peekByte(1);
     this.#skip(2);
+    this.#info(first, second);
+    if (this.#payloadLength === 126) this.#state = ParserState.GET_PAYLOAD_LENGTH_16;
+    else if (this.#payloadLength === 127) this.#state = ParserState.GET_PAYLOAD_LENGTH_64;
+    else this.#haveLength();
+  }
+
+  /** Reads and checks a frame's first two bytes: FIN, RSV bits, opcode, mask bit, 7-bit length. */
+  #info(first: number, second: number): void {
     this.#fin = (first & 0x80) !== 0;
     const opcode = first & 0x0f;
     // RSV1 is permessage-deflate's "compressed" bit, valid only on a message's first frame.
@@ -252,12 +310,16 @@ export class FrameParser {
     if (this.#masked !== this.#expectMask) {
       throw protocolError(this.#expectMask ? 'a client frame must be masked' : 'a server frame must not be masked');
     }
-    if (this.#payloadLength === 126) this.#state = ParserState.GET_PAYLOAD_LENGTH_16;
-    else if (this.#payloadLength === 127) this.#state = ParserState.GET_PAYLOAD_LENGTH_64;
-    else this.#haveLength();
   }
 
   #haveLength(): void {
+    this.#checkLength();
+    if (this.#masked) this.#state = ParserState.GET_MASK;
+    else this.#startData();
+  }
+
+  /** The frame and message size limits, checked as soon as the payload length is known. */
+  #checkLength(): void {
     const length = this.#payloadLength;
     if (this.#opcode < 0x8) {
       if (length > this.maxFrameSize) throw tooBig(`a frame of ${length} bytes is over the limit of ${this.maxFrameSize}`);
@@ -265,8 +327,6 @@ export class FrameParser {
         throw tooBig(`a message of more than ${this.maxMessageSize} bytes`);
       }
     }
-    if (this.#masked) this.#state = ParserState.GET_MASK;
-    else this.#startData();
   }
 
   #startData(): void {
@@ -323,13 +383,19 @@ export class FrameParser {
       this.#messageOpcode = this.#opcode;
       this.#compressed = this.#rsv1;
     }
-    if (payload.length > 0) this.#fragments.push(payload);
-    this.#messageLength += payload.length;
-    if (!this.#fin) return null;
     const fragments = this.#fragments;
-    let data = fragments.length === 0 ? EMPTY : fragments.length === 1 ? fragments[0]! : Buffer.concat(fragments, this.#messageLength);
+    let data: Buffer;
+    if (this.#fin && fragments.length === 0) {
+      // A message in one frame (or whose earlier fragments were empty): no list to build.
+      data = payload;
+    } else {
+      if (payload.length > 0) fragments.push(payload);
+      this.#messageLength += payload.length;
+      if (!this.#fin) return null;
+      data = fragments.length === 1 ? fragments[0]! : Buffer.concat(fragments, this.#messageLength);
+      this.#fragments = [];
+    }
     const opcode = this.#messageOpcode;
-    this.#fragments = [];
     this.#messageLength = 0;
     this.#messageOpcode = 0;
     if (this.#compressed && this.#deferInflate) return { type: 'compressed', binary: opcode === Opcode.BINARY, data };
@@ -385,6 +451,17 @@ export class FrameParser {
     this.#skip(n);
     return out;
   }
+}
+
+/** Longest frame header: 2 bytes, an 8-byte length and a 4-byte mask. */
+const MAX_HEADER = 14;
+
+/** A 64-bit payload length at `at` (RFC 6455 §5.2: the top bit 0), refused past 2^53. */
+function payloadLength64(bytes: Buffer, at: number): number {
+  const high = bytes.readUInt32BE(at);
+  if (high >= 0x80000000) throw protocolError('the most significant bit of a 64-bit payload length must be 0');
+  if (high > 0x1fffff) throw tooBig(`a frame of more than 2^53 bytes`);
+  return high * 0x100000000 + bytes.readUInt32BE(at + 4);
 }
 
 function rsvNames(first: number): string {
@@ -538,11 +615,15 @@ function writeHeader(target: Buffer, opcode: number, length: number, lengthBytes
  * const fromClient = encodeFrame(Opcode.TEXT, Buffer.from('hello'), { mask: randomBytes(4) });
  */
 export function encodeFrame(opcode: number, payload: Uint8Array, options: FrameOptions = {}): Buffer {
-  const mask = options.mask ?? null;
+  return frameBytes(opcode, payload, options.fin ?? true, options.rsv1 ?? false, options.mask ?? null);
+}
+
+/** @internal `encodeFrame` without the options object: the socket glue calls it once per message sent. */
+export function frameBytes(opcode: number, payload: Uint8Array, fin: boolean, rsv1: boolean, mask: Uint8Array | null): Buffer {
   const length = payload.length;
   const lengthBytes = length < 126 ? 0 : length < 0x10000 ? 2 : 8;
   const frame = Buffer.allocUnsafe(2 + lengthBytes + (mask === null ? 0 : 4) + length);
-  const at = writeHeader(frame, opcode, length, lengthBytes, options.fin ?? true, options.rsv1 ?? false, mask);
+  const at = writeHeader(frame, opcode, length, lengthBytes, fin, rsv1, mask);
   if (mask === null) frame.set(payload, at);
   else unmaskInto(toBuffer(payload), length, frame.subarray(at), 0, toBuffer(mask));
   return frame;

@@ -1,4 +1,4 @@
-import { type Connection, CustomToken, type ReceiveToken, type TokenContext, receive } from '@diesel/core';
+import { type Connection, CustomToken, NOT_NOW, type ReceiveToken, type TokenContext, receive } from '@diesel/core';
 
 /**
  * The two socket operations a WebSocket needs, as tokens bound to a given connection
@@ -91,8 +91,15 @@ export class ReadChunk extends CustomToken<Buffer | null> {
  * Suspends: until `connection` has accepted every chunk (backpressure). The chunks are
  * handed to the stream in one synchronous step, so a frame written with one WriteChunks
  * never interleaves with another routine's frame. Throws ConnectionClosed.
+ *
+ * A write the stream accepts at once (nearly every small frame) completes in `attempt`,
+ * inside the routine's `yield*`: no suspension record and no trip through the runner,
+ * which was a measurable share of a 1 KiB echo's JavaScript time.
  */
 export class WriteChunks extends CustomToken<undefined> {
+  /** True once the chunks went to the stream and only the drain is left to wait for. */
+  #written = false;
+
   constructor(
     readonly connection: Connection,
     readonly first: Uint8Array,
@@ -101,35 +108,49 @@ export class WriteChunks extends CustomToken<undefined> {
     super();
   }
 
+  override attempt(): undefined | typeof NOT_NOW {
+    // Throws ConnectionClosed at the `yield*`, as `start` would through reject.
+    if (this.#write()) return undefined;
+    // Written but over the high-water mark: `start`, which the runner calls next, waits
+    // for the drain without writing again.
+    this.#written = true;
+    return NOT_NOW;
+  }
+
   start(context: TokenContext<undefined>): void {
-    const connection = this.connection;
-    let accepted: boolean;
-    const second = this.second;
-    try {
-      if (second === null || second.length === 0) accepted = connection.write(this.first);
-      else {
-        // A big frame's header and payload: corked, they leave in one writev, so the
-        // header is not sent as a tiny segment of its own (noDelay is on).
-        connection.cork();
-        try {
-          connection.write(this.first);
-          accepted = connection.write(second);
-        } finally {
-          connection.uncork();
-        }
+    if (!this.#written) {
+      let accepted: boolean;
+      try {
+        accepted = this.#write();
+      } catch (error) {
+        context.reject(error);
+        return;
       }
-    } catch (error) {
-      context.reject(error);
-      return;
-    }
-    if (accepted) {
-      context.resolve(undefined);
-      return;
+      if (accepted) {
+        context.resolve(undefined);
+        return;
+      }
     }
     try {
-      connection.waitDrain({ drained: (error) => (error === null ? context.resolve(undefined) : context.reject(error)) });
+      this.connection.waitDrain({ drained: (error) => (error === null ? context.resolve(undefined) : context.reject(error)) });
     } catch (error) {
       context.reject(error);
+    }
+  }
+
+  /** Hands the chunks to the stream; true if it took them without passing its high-water mark. */
+  #write(): boolean {
+    const connection = this.connection;
+    const second = this.second;
+    if (second === null || second.length === 0) return connection.write(this.first);
+    // A big frame's header and payload: corked, they leave in one writev, so the
+    // header is not sent as a tiny segment of its own (noDelay is on).
+    connection.cork();
+    try {
+      connection.write(this.first);
+      return connection.write(second);
+    } finally {
+      connection.uncork();
     }
   }
 }

@@ -1,7 +1,7 @@
 import { randomFillSync } from 'node:crypto';
 import { type Connection, ConnectionClosed, type CustomToken, type Routine } from '@diesel/core';
 import { isUtf8 } from 'node:buffer';
-import { FrameParser, MAX_CONTROL_PAYLOAD, Opcode, deflateMessage, deflateMessageAsync, encodeClosePayload, encodeFrame, frameHeader, inflateMessageAsync } from './codec.js';
+import { FrameParser, MAX_CONTROL_PAYLOAD, Opcode, deflateMessage, deflateMessageAsync, encodeClosePayload, encodeFrame, frameBytes, frameHeader, inflateMessageAsync } from './codec.js';
 import { CloseCode, WebSocketError } from './errors.js';
 import { AfterPromise, ReadChunk, WriteChunks } from './io.js';
 
@@ -417,8 +417,8 @@ export class WebSocket {
   }
 
   #frame(opcode: number, payload: Uint8Array, rsv1 = false): WriteChunks {
-    if (this.#role === 'client') return new WriteChunks(this.connection, encodeFrame(opcode, payload, { mask: nextMask(), rsv1 }));
-    if (payload.length <= COALESCE_LIMIT) return new WriteChunks(this.connection, encodeFrame(opcode, payload, { rsv1 }));
+    if (this.#role === 'client') return new WriteChunks(this.connection, frameBytes(opcode, payload, true, rsv1, nextMask()));
+    if (payload.length <= COALESCE_LIMIT) return new WriteChunks(this.connection, frameBytes(opcode, payload, true, rsv1, null));
     return new WriteChunks(this.connection, frameHeader(opcode, payload.length, { rsv1 }), payload);
   }
 
