@@ -105,7 +105,7 @@ for (const readme of readmes) {
       return id === undefined ? rowsOf : rowsOf.filter((r) => r.id === id);
     });
     const m = picked[0].machine;
-    const note = `Measured ${m.at.slice(0, 10)}, node ${m.node}, ${m.cpus} CPUs, load average ${picked.map((r) => r.machine.loadavg[0]).join(' / ')} — the machine is shared by several engineers now, so rates swing from round to round; the goals are judged on CPU per unit of work where the load generator shares the cores. Ratios are the median of per-round ratios (rounds alternate diesel and the peer), min–max in brackets.`;
+    const note = `Measured ${m.at.slice(0, 10)}, node ${m.node}, ${m.cpus} CPUs, load average ${picked.map((r) => r.machine.loadavg[0]).join(' / ')} — ${Math.max(...picked.map((r) => r.machine.loadavg[0])) > 3 ? 'the machine was shared with other work, so rates swing from round to round' : 'the machine was otherwise quiet (the load is the benchmarks’ own processes)'}; the goals are judged on CPU per unit of work where the load generator shares the cores. Ratios are the median of per-round ratios (rounds alternate the sides, the order rotated every round), min–max in brackets.`;
     return `<!-- bench-table ${names} -->\n${markdownTable(rows)}\n\n${note}\n<!-- /bench-table -->`;
   });
   if (next !== text) {
