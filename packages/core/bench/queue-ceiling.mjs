@@ -11,15 +11,10 @@
 // bookkeeping, not the language or the API: that is what is left to cut for the goal.
 //
 //   node bench/queue-ceiling.mjs [rounds]      (9)
-import { Hub, Queue, QueueClosed, run } from '../dist/index.js';
+import { CONSUMERS, ITEMS, MAX_SIZE, PER_PRODUCER, PRODUCERS, asyncQueueRound, dieselQueueRound } from './queue-workload.mjs';
 import { median } from './shared.mjs';
 
 const ROUNDS = Number(process.argv[2] ?? 9);
-const PRODUCERS = 100;
-const CONSUMERS = 100;
-const PER_PRODUCER = 2_000;
-const MAX_SIZE = 64;
-const ITEMS = PRODUCERS * PER_PRODUCER;
 const settled = Promise.resolve();
 
 // ---- the ceiling scheduler ----
@@ -194,90 +189,8 @@ const ceiling = measure(
     }),
 );
 
-const diesel = measure(async () => {
-  const hub = new Hub();
-  const queue = new Queue({ maxSize: MAX_SIZE });
-  let consumed = 0;
-  function* producer() {
-    for (let i = 0; i < PER_PRODUCER; i++) yield* queue.put(i);
-  }
-  function* consumer() {
-    try {
-      for (;;) {
-        yield* queue.get();
-        consumed++;
-      }
-    } catch (error) {
-      if (!(error instanceof QueueClosed)) throw error;
-    }
-  }
-  const consumers = Array.from({ length: CONSUMERS }, () => run(consumer(), { hub }));
-  await Promise.all(Array.from({ length: PRODUCERS }, () => run(producer(), { hub })));
-  queue.close();
-  await Promise.all(consumers);
-  if (consumed !== ITEMS) throw new Error(`diesel: ${consumed} of ${ITEMS}`);
-});
-
-/** Bench 7's peer, as written there. */
-class AsyncBoundedQueue {
-  #items = [];
-  #getters = [];
-  #putters = [];
-  #closed = false;
-  constructor(maxSize) {
-    this.maxSize = maxSize;
-  }
-  put(item) {
-    if (this.#getters.length > 0) {
-      this.#getters.shift().resolve(item);
-      return Promise.resolve();
-    }
-    if (this.#items.length < this.maxSize && this.#putters.length === 0) {
-      this.#items.push(item);
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.#putters.push({ item, resolve }));
-  }
-  get() {
-    if (this.#items.length > 0) {
-      const item = this.#items.shift();
-      const putter = this.#putters.shift();
-      if (putter !== undefined) {
-        this.#items.push(putter.item);
-        putter.resolve();
-      }
-      return Promise.resolve(item);
-    }
-    if (this.#closed) return Promise.reject(new Error('closed'));
-    return new Promise((resolve, reject) => this.#getters.push({ resolve, reject }));
-  }
-  close() {
-    this.#closed = true;
-    for (const getter of this.#getters.splice(0)) getter.reject(new Error('closed'));
-  }
-}
-const peer = measure(async () => {
-  const queue = new AsyncBoundedQueue(MAX_SIZE);
-  let consumed = 0;
-  async function producer() {
-    for (let i = 0; i < PER_PRODUCER; i++) await queue.put(i);
-  }
-  async function consumer() {
-    try {
-      for (;;) {
-        await queue.get();
-        consumed++;
-      }
-    } catch {
-      // closed
-    }
-  }
-  const consumers = Array.from({ length: CONSUMERS }, () => consumer());
-  await Promise.all(Array.from({ length: PRODUCERS }, () => producer()));
-  queue.close();
-  await Promise.all(consumers);
-  if (consumed !== ITEMS) throw new Error(`async: ${consumed} of ${ITEMS}`);
-});
+const diesel = measure(dieselQueueRound);
+const peer = measure(asyncQueueRound);
 
 const sides = { ceiling, diesel, async: peer };
 const samples = { ceiling: [], diesel: [], async: [] };

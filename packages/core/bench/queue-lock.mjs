@@ -7,56 +7,14 @@
 //
 //   node bench/queue-lock.mjs [rounds]      (15)
 import { Mutex } from 'async-mutex';
-import { Hub, Lock, Queue, QueueClosed, run } from '../dist/index.js';
+import { Hub, Lock, run } from '../dist/index.js';
+import { ITEMS, asyncQueueRound, dieselQueueRound } from './queue-workload.mjs';
 import { median, tell } from './shared.mjs';
 
 const ROUNDS = Number(process.argv[2] ?? 15);
-const PRODUCERS = 100;
-const CONSUMERS = 100;
-const PER_PRODUCER = 2_000; // 200,000 items a round
-const MAX_SIZE = 64;
 const UNCONTENDED = 200_000;
 const CONTENDERS = 100;
 const PER_CONTENDER = 500; // 50,000 contended holds a round
-
-/** The async/await peer's queue: bounded, FIFO on both sides, closeable. */
-class AsyncBoundedQueue {
-  #items = [];
-  #getters = [];
-  #putters = [];
-  #closed = false;
-  constructor(maxSize) {
-    this.maxSize = maxSize;
-  }
-  put(item) {
-    if (this.#getters.length > 0) {
-      this.#getters.shift().resolve(item);
-      return Promise.resolve();
-    }
-    if (this.#items.length < this.maxSize && this.#putters.length === 0) {
-      this.#items.push(item);
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.#putters.push({ item, resolve }));
-  }
-  get() {
-    if (this.#items.length > 0) {
-      const item = this.#items.shift();
-      const putter = this.#putters.shift();
-      if (putter !== undefined) {
-        this.#items.push(putter.item);
-        putter.resolve();
-      }
-      return Promise.resolve(item);
-    }
-    if (this.#closed) return Promise.reject(new Error('closed'));
-    return new Promise((resolve, reject) => this.#getters.push({ resolve, reject }));
-  }
-  close() {
-    this.#closed = true;
-    for (const getter of this.#getters.splice(0)) getter.reject(new Error('closed'));
-  }
-}
 
 async function measure(body, units) {
   const cpu = process.cpuUsage();
@@ -67,58 +25,8 @@ async function measure(body, units) {
   return { rate: units / seconds, cpuNanos: ((used.user + used.system) * 1000) / units };
 }
 
-const ITEMS = PRODUCERS * PER_PRODUCER;
-
-function dieselQueue() {
-  const hub = new Hub();
-  const queue = new Queue({ maxSize: MAX_SIZE });
-  let consumed = 0;
-  function* producer() {
-    for (let i = 0; i < PER_PRODUCER; i++) yield* queue.put(i);
-  }
-  function* consumer() {
-    try {
-      for (;;) {
-        yield* queue.get();
-        consumed++;
-      }
-    } catch (error) {
-      if (!(error instanceof QueueClosed)) throw error;
-    }
-  }
-  return measure(async () => {
-    const consumers = Array.from({ length: CONSUMERS }, () => run(consumer(), { hub }));
-    await Promise.all(Array.from({ length: PRODUCERS }, () => run(producer(), { hub })));
-    queue.close();
-    await Promise.all(consumers);
-    if (consumed !== ITEMS) throw new Error(`diesel queue: ${consumed} of ${ITEMS}`);
-  }, ITEMS);
-}
-
-function asyncQueue() {
-  const queue = new AsyncBoundedQueue(MAX_SIZE);
-  let consumed = 0;
-  async function producer() {
-    for (let i = 0; i < PER_PRODUCER; i++) await queue.put(i);
-  }
-  async function consumer() {
-    try {
-      for (;;) {
-        await queue.get();
-        consumed++;
-      }
-    } catch {
-      // closed
-    }
-  }
-  return measure(async () => {
-    const consumers = Array.from({ length: CONSUMERS }, () => consumer());
-    await Promise.all(Array.from({ length: PRODUCERS }, () => producer()));
-    queue.close();
-    await Promise.all(consumers);
-    if (consumed !== ITEMS) throw new Error(`async queue: ${consumed} of ${ITEMS}`);
-  }, ITEMS);
-}
+const dieselQueue = () => measure(dieselQueueRound, ITEMS);
+const asyncQueue = () => measure(asyncQueueRound, ITEMS);
 
 function* nothing() {
   return 1;

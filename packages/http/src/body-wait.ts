@@ -1,4 +1,5 @@
-import { type Clock, type Connection, CustomToken, type ReceiveToken, type TokenContext, type UntilToken } from '@diesel/core';
+import type { Clock, Connection, ReceiveToken, UntilToken } from '@diesel/core';
+import { SocketRead } from './socket-read.js';
 
 /**
  * @internal A socket read of a request body bounded by the request's deadline, with one
@@ -15,17 +16,14 @@ import { type Clock, type Connection, CustomToken, type ReceiveToken, type Token
  * read at a time, like the connection's own reader. `end` clears the timer: the body
  * is done, or the connection is.
  */
-export class BodyWait extends CustomToken<Buffer | string | undefined> {
-  readonly #connection: Connection;
+export class BodyWait extends SocketRead<Buffer | string | undefined> {
   readonly #clock: Clock;
   #deadline = 0;
   #wait: ReceiveToken | UntilToken | null = null;
-  #context: TokenContext<Buffer | string | undefined> | null = null;
   #timer: unknown = null;
 
   constructor(connection: Connection, clock: Clock) {
-    super();
-    this.#connection = connection;
+    super(connection);
     this.#clock = clock;
   }
 
@@ -49,52 +47,20 @@ export class BodyWait extends CustomToken<Buffer | string | undefined> {
     }
   }
 
-  start(context: TokenContext<Buffer | string | undefined>): (() => void) | void {
-    // A SentinelNotFound or ConnectionClosed from the read is thrown at the yield.
-    const now = this.#connection.tryRead(this.#wait!);
-    if (typeof now !== 'symbol') {
-      context.resolve(now);
-      return;
-    }
-    this.#context = context;
-    this.#connection.waitReadable(this);
-    if (this.#timer === null) this.#timer = this.#clock.schedule(() => this.#expired(), Math.max(1, this.#deadline - this.#clock.now()));
-    return () => this.#cancel();
+  protected nextRead(): ReceiveToken | UntilToken {
+    return this.#wait!;
   }
 
-  /** @internal ReadWaiter: bytes arrived, or the peer left. */
-  readReady(): void {
-    const context = this.#context;
-    if (context === null) return;
-    let value: ReturnType<Connection['tryRead']>;
-    try {
-      value = this.#connection.tryRead(this.#wait!);
-    } catch (error) {
-      this.#context = null;
-      context.reject(error);
-      return;
-    }
-    if (typeof value === 'symbol') {
-      this.#connection.waitReadable(this);
-      return;
-    }
-    this.#context = null;
-    context.resolve(value);
+  protected waiting(): void {
+    if (this.#timer === null) this.#timer = this.#clock.schedule(() => this.#expired(), Math.max(1, this.#deadline - this.#clock.now()));
   }
+
+  /** The timer stays for the request's later reads. */
+  protected settled(): void {}
 
   #expired(): void {
     this.#timer = null;
-    const context = this.#context;
     // No read waiting: the next one sees the deadline passed before it reads.
-    if (context === null) return;
-    this.#context = null;
-    this.#connection.cancelRead();
-    context.resolve(undefined);
-  }
-
-  #cancel(): void {
-    if (this.#context === null) return;
-    this.#context = null;
-    this.#connection.cancelRead();
+    this.expire(undefined);
   }
 }

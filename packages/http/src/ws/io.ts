@@ -1,4 +1,5 @@
 import { type Connection, CustomToken, NOT_NOW, type ReceiveToken, type TokenContext, receive } from '@diesel/core';
+import { SocketRead } from '../socket-read.js';
 
 /**
  * The two socket operations a WebSocket needs, as tokens bound to a given connection
@@ -16,72 +17,34 @@ const READ_MAX = 256 * 1024;
  * that has to wait allocates nothing more, and it may be yielded again once it resolved
  * (never while it is pending).
  */
-export class ReadChunk extends CustomToken<Buffer | null> {
+export class ReadChunk extends SocketRead<Buffer | null> {
   static readonly #receive: ReceiveToken = receive(READ_MAX);
-  #context: TokenContext<Buffer | null> | null = null;
   #timer: unknown = null;
   #clock: TokenContext<Buffer | null>['hub']['clock'] | null = null;
 
   constructor(
-    readonly connection: Connection,
+    connection: Connection,
     readonly timeoutMs?: number,
   ) {
-    super();
+    super(connection);
   }
 
-  start(context: TokenContext<Buffer | null>): (() => void) | void {
-    const now = this.connection.tryRead(ReadChunk.#receive);
-    if (typeof now !== 'symbol') {
-      context.resolve(now as Buffer);
-      return;
-    }
-    this.#context = context;
-    this.connection.waitReadable(this);
-    if (this.timeoutMs !== undefined) {
-      const clock = context.hub.clock;
-      this.#clock = clock;
-      this.#timer = clock.schedule(() => this.#timedOut(), this.timeoutMs);
-    }
-    return () => this.#cancel();
+  protected nextRead(): ReceiveToken {
+    return ReadChunk.#receive;
   }
 
-  /** @internal ReadWaiter: bytes arrived, or the peer left. */
-  readReady(): void {
-    const context = this.#context;
-    if (context === null) return;
-    let value: ReturnType<Connection['tryRead']>;
-    try {
-      value = this.connection.tryRead(ReadChunk.#receive);
-    } catch (error) {
-      this.#finish();
-      context.reject(error);
-      return;
-    }
-    if (typeof value === 'symbol') {
-      this.connection.waitReadable(this);
-      return;
-    }
-    this.#finish();
-    context.resolve(value as Buffer);
+  protected waiting(context: TokenContext<Buffer | null>): void {
+    if (this.timeoutMs === undefined) return;
+    const clock = context.hub.clock;
+    this.#clock = clock;
+    this.#timer = clock.schedule(() => {
+      this.#timer = null;
+      this.expire(null);
+    }, this.timeoutMs);
   }
 
-  #timedOut(): void {
-    this.#timer = null;
-    const context = this.#context;
-    if (context === null) return;
-    this.#finish();
-    this.connection.cancelRead();
-    context.resolve(null);
-  }
-
-  #cancel(): void {
-    if (this.#context === null) return;
-    this.#finish();
-    this.connection.cancelRead();
-  }
-
-  #finish(): void {
-    this.#context = null;
+  /** The timer is this read's alone. */
+  protected settled(): void {
     if (this.#timer !== null) this.#clock?.cancel(this.#timer);
     this.#timer = null;
   }
