@@ -459,7 +459,7 @@ function chatAttacks(info, server) {
     while (server.members < target && performance.now() - started < 60_000) await sleep(200);
     return { ok: server.members >= target, detail: `${server.members} members after ${((performance.now() - started) / 1000).toFixed(1)} s (${failed} refused)` };
   }]);
-  attacks.push([`chat: those ${members} members stall; a talker's lines drop them all (closed), the neighbour stays`, async () => {
+  attacks.push([`chat: those ${members} members stall; a talker's lines drop them all (closed), the neighbour stays`, async (near) => {
     for (const c of state.stalled) c.socket.pause();
     const talker = await Raw.connect(port);
     await talker.write('talker\r\n');
@@ -472,9 +472,15 @@ function chatAttacks(info, server) {
     }
     const dropped = server.members <= 2;
     // Reading again, each finds its notice and then the server's FIN: the room closed it
-    // (a connection the room had forgotten but left open would stay open here).
+    // (a connection the room had forgotten but left open would stay open here). The
+    // neighbour is paused meanwhile: this process then reads what a thousand full socket
+    // buffers hold, and a neighbour request timed across that measured this process's own
+    // event loop (6.0–6.5 s, starting right after the resume, once the room was down to
+    // two), not the server.
+    near.pause();
     for (const c of state.stalled) c.socket.resume();
     const results = await Promise.all(state.stalled.map((c) => c.closedWithin(30_000)));
+    near.resume();
     const closed = results.filter(Boolean).length;
     for (const c of state.stalled) c.destroy();
     talker.destroy();
