@@ -1,10 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { MemoryLogger } from '@diesel/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type Demo, startDemo } from '../demo/main.js';
 import { launchChromium } from './chromium.js';
+import { lineClient } from './lines.js';
 
 /**
  * The demo in a real browser: headless Chromium, driven over the DevTools protocol (a
@@ -97,32 +97,6 @@ async function waitInPage(evaluate: (e: string) => Promise<unknown>, expression:
   }
 }
 
-function tcpLines(port: number): Promise<{ send(t: string): void; waitFor(line: string): Promise<void> }> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ port, host: '127.0.0.1' });
-    cleanups.push(() => void socket.destroy());
-    let seen = '';
-    const waiters: { line: string; resolve(): void }[] = [];
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      seen += chunk;
-      for (const waiter of [...waiters]) {
-        if (seen.split('\r\n').includes(waiter.line)) {
-          waiters.splice(waiters.indexOf(waiter), 1);
-          waiter.resolve();
-        }
-      }
-    });
-    socket.once('error', reject);
-    socket.once('connect', () =>
-      resolve({
-        send: (text) => socket.write(`${text}\r\n`),
-        waitFor: (line) => (seen.split('\r\n').includes(line) ? Promise.resolve() : new Promise<void>((done) => waiters.push({ line, resolve: done }))),
-      }),
-    );
-  });
-}
-
 describe('the demo in headless Chromium', () => {
   it('chats between the browser page and a TCP client, and draws the live graph', async () => {
     const demo: Demo = await startDemo({ httpPort: 0, echoPort: 0, chatPort: 0, host: '127.0.0.1', logger: new MemoryLogger() });
@@ -130,18 +104,18 @@ describe('the demo in headless Chromium', () => {
     const browser = await Browser.launch();
     const base = `http://127.0.0.1:${demo.ports.http}`;
 
-    const term = await tcpLines(demo.ports.chat);
+    const term = await lineClient(demo.ports.chat, (socket) => cleanups.push(() => void socket.destroy()));
     term.send('terminal');
-    await term.waitFor('* terminal joined');
+    await term.untilLine('* terminal joined');
 
     const chat = await browser.open(`${base}/chat`);
     await waitInPage(chat, `document.getElementById('status')?.textContent === 'connected: choose a nick'`);
     await chat(`document.getElementById('nick').value = 'chromium'; document.getElementById('nick-form').requestSubmit(); true`);
     await waitInPage(chat, `document.getElementById('status').textContent === 'in the room as chromium'`);
-    await term.waitFor('* chromium joined');
+    await term.untilLine('* chromium joined');
 
     await chat(`document.getElementById('say').value = 'hello from the browser'; document.getElementById('say-form').requestSubmit(); true`);
-    await term.waitFor('chromium: hello from the browser');
+    await term.untilLine('chromium: hello from the browser');
     term.send('hello from the terminal');
     await waitInPage(chat, `window.chatLines.includes('terminal: hello from the terminal')`);
     const shown = (await chat(`[...document.querySelectorAll('#log div')].map((d) => d.textContent)`)) as string[];

@@ -3,11 +3,12 @@
  * redis-server share the chat room (a TCP line said on one reaches a TCP client of the
  * other); the flag and its variable are parsed and checked.
  */
-import net from 'node:net';
+import type { Socket } from 'node:net';
 import { MemoryLogger } from '@diesel/core/testing';
 import { startRedis, type RedisServer } from '@diesel/redis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Demo, demoOptions, startDemo } from '../demo/main.js';
+import { lineClient, type LineClient } from './lines.js';
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -17,45 +18,27 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-/** Joins the chat as `nick`; `until(line)` reads lines up to one equal to it. */
-async function member(port: number, nick: string): Promise<{ socket: net.Socket; send(text: string): void; until(line: string): Promise<void> }> {
-  const socket = net.connect({ port, host: '127.0.0.1' });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  let buffer = '';
-  let want: { line: string; resolve(): void } | null = null;
-  const seen: string[] = [];
-  socket.setEncoding('utf8');
-  socket.on('data', (chunk: string) => {
-    buffer += chunk;
-    for (let at = buffer.indexOf('\r\n'); at !== -1; at = buffer.indexOf('\r\n')) {
-      seen.push(buffer.slice(0, at));
-      buffer = buffer.slice(at + 2);
-    }
-    if (want !== null && seen.includes(want.line)) want.resolve();
-  });
-  const until = (line: string): Promise<void> =>
-    seen.includes(line) ? Promise.resolve() : new Promise<void>((resolve) => (want = { line, resolve }));
-  socket.write(`${nick}\r\n`);
-  await until(`* ${nick} joined`);
-  return { socket, send: (text) => socket.write(`${text}\r\n`), until };
+/** Joins the chat as `nick` (the chat's first line is the nick). */
+async function member(port: number, nick: string, sockets: Socket[]): Promise<LineClient> {
+  const client = await lineClient(port, (socket) => sockets.push(socket));
+  client.send(nick);
+  await client.untilLine(`* ${nick} joined`);
+  return client;
 }
 
 describe('demo --redis', () => {
   it('two demos on one Redis share the chat room', async () => {
     const demos: Demo[] = [];
+    const sockets: Socket[] = [];
     try {
       for (let i = 0; i < 2; i++) demos.push(await startDemo({ httpPort: 0, echoPort: 0, chatPort: 0, redis: redis.url, logger: new MemoryLogger() }));
-      const ada = await member(demos[0]!.ports.chat, 'ada');
-      const bo = await member(demos[1]!.ports.chat, 'bo');
-      await ada.until('* bo joined');
+      const ada = await member(demos[0]!.ports.chat, 'ada', sockets);
+      const bo = await member(demos[1]!.ports.chat, 'bo', sockets);
+      await ada.untilLine('* bo joined');
       ada.send('hello from the first demo');
-      await bo.until('ada: hello from the first demo');
-      ada.socket.destroy();
-      bo.socket.destroy();
+      await bo.untilLine('ada: hello from the first demo');
     } finally {
+      for (const socket of sockets) socket.destroy();
       for (const demo of demos) {
         demo.app.halt();
         await demo.app.halted();

@@ -2,7 +2,7 @@
  * The TCP line client the demo tests talk to the chat and echo services with, as `nc`
  * would: `send` writes a line with CRLF, `next()` is the next line without its end of
  * line (null once the connection closed), `until(pattern)` skips to the first line that
- * matches. The socket goes to `track` before it connects, so the test's cleanup closes it
+ * matches, `untilLine(text)` to the first line that is exactly `text`. The socket goes to `track` before it connects, so the test's cleanup closes it
  * even when the connect fails.
  */
 import net from 'node:net';
@@ -11,6 +11,7 @@ export interface LineClient {
   send(line: string): void;
   next(): Promise<string | null>;
   until(pattern: RegExp): Promise<string>;
+  untilLine(text: string): Promise<string>;
 }
 
 export async function lineClient(port: number, track: (socket: net.Socket) => void): Promise<LineClient> {
@@ -56,5 +57,6 @@ export async function lineClient(port: number, track: (socket: net.Socket) => vo
       before.push(line);
     }
   };
-  return { send: (line) => socket.write(`${line}\r\n`), next, until };
+  const untilLine = (text: string): Promise<string> => until(new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+  return { send: (line) => socket.write(`${line}\r\n`), next, until, untilLine };
 }
