@@ -8,7 +8,7 @@
 # and lock rows from core's README table. `pnpm bench` runs these as well as the rest.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-(cd packages/core && node bench/bulk.mjs && node bench/run.mjs)
+(cd packages/core && node bench/bulk.mjs && node bench/read-cost.mjs && node bench/run.mjs)
 (cd packages/tls && node bench/bulk.mjs && node bench/run.mjs)
 (cd packages/http && node bench/bulk.mjs && node bench/ws-bulk.mjs && BENCH_SKIP_WS=1 node bench/run.mjs && node bench/ws.mjs)
 (cd packages/forwarder && node bench/scp.mjs && node bench/run.mjs)
