@@ -2,8 +2,9 @@
  * The TCP line client the demo tests talk to the chat and echo services with, as `nc`
  * would: `send` writes a line with CRLF, `next()` is the next line without its end of
  * line (null once the connection closed), `until(pattern)` skips to the first line that
- * matches, `untilLine(text)` to the first line that is exactly `text`. The socket goes to `track` before it connects, so the test's cleanup closes it
- * even when the connect fails.
+ * matches, `untilLine(text)` to the first line that is exactly `text`. The socket goes
+ * to `track` before it connects, so the test's cleanup closes it even when the connect
+ * fails.
  */
 import net from 'node:net';
 

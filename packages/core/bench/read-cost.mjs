@@ -21,7 +21,7 @@
 //                                    the cheap 64 KiB scenario; BENCH_ROUNDS, default 7)
 import { Duplex } from 'node:stream';
 import { ConnectionClosed, Connection, Hub, bytes, receive } from '../dist/index.js';
-import { BLOCK, nodeSink } from '../../../scripts/bench/sinks.mjs';
+import { dieselSinks, nodeSink } from '../../../scripts/bench/sinks.mjs';
 import { alternate, markdownTable, row, writeResults } from '../../../scripts/bench/lib.mjs';
 
 const MIB = Number(process.env.BENCH_MIB ?? 1024);
@@ -44,7 +44,7 @@ function feedStream() {
   return stream;
 }
 
-/** Pushes TOTAL bytes in chunks of `size` (after one chunk of `first`, if given), honouring backpressure. */
+/** Pushes `total` bytes in chunks of `size` (after one chunk of `first`, if given), honouring backpressure. */
 async function feed(stream, total, size, first) {
   let sent = 0;
   if (first > 0) {
@@ -63,18 +63,7 @@ function dieselSide(kind) {
   const hub = new Hub();
   return (stream, report) => {
     const connection = new Connection(stream, { host: 'memory', port: 0, family: 'memory' });
-    function* sink() {
-      let total = 0;
-      try {
-        if (kind === 'bytes') for (;;) total += (yield* bytes(BLOCK)).length;
-        else for (;;) total += (yield* receive()).length;
-      } catch (error) {
-        if (!(error instanceof ConnectionClosed)) throw error;
-        total += error.buffered.length;
-      }
-      report(total);
-    }
-    hub.spawn(sink(), { connection });
+    hub.spawn(dieselSinks({ ConnectionClosed, bytes, receive }, report)[kind](), { connection });
   };
 }
 
